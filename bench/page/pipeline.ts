@@ -1,0 +1,204 @@
+/**
+ * In-browser side of `npm run bench pipeline`. Every figure is a ratio of two
+ * things measured side by side in this one page, in alternating rounds, so the
+ * machine's noise hits both alike.
+ */
+import { ReedSolomonErasure } from '@digitaldefiance/reed-solomon-erasure.wasm'
+import libWasmUrl from '@digitaldefiance/reed-solomon-erasure.wasm/wasm?url'
+import { Vault, createReedSolomon, encodeFile, decodeFile, makePolicy, type FetchShare } from '../../src/core/index.ts'
+
+const MiB = 1024 * 1024
+
+export interface Figure {
+  bench: string
+  metric: string
+  value: number
+  unit: string
+  target?: string
+}
+
+function randomBytes(n: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(n)
+  for (let o = 0; o < n; o += 65536) crypto.getRandomValues(out.subarray(o, Math.min(n, o + 65536)))
+  return out
+}
+
+/** A random Blob of `size` bytes built from 4 MiB parts. */
+function randomBlob(size: number, distinctParts = Infinity): Blob {
+  const parts: Uint8Array<ArrayBuffer>[] = []
+  const part = 4 * MiB
+  for (let o = 0; o < size; o += part) {
+    parts.push(parts.length < distinctParts ? randomBytes(Math.min(part, size - o)) : parts[parts.length % distinctParts]!.subarray(0, Math.min(part, size - o)))
+  }
+  return new Blob(parts)
+}
+
+const mbps = (bytes: number, ms: number): number => Math.round((bytes / 1e6 / (ms / 1000)) * 10) / 10
+const ratio = (x: number): number => Math.round(x * 1000) / 1000
+
+async function time(fn: () => Promise<void> | void): Promise<number> {
+  const t0 = performance.now()
+  await fn()
+  return performance.now() - t0
+}
+
+/** WebCrypto AES-256-GCM alone over the blob's bytes, 256 KiB calls awaited one by one. */
+async function aesAlone(blob: Blob, decrypt: boolean): Promise<number> {
+  const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
+  const buf = new Uint8Array(await blob.arrayBuffer())
+  const chunk = 256 * 1024
+  const iv = new Uint8Array(12)
+  // For decryption, time decrypting what was encrypted (one extra pass, untimed).
+  const cts: ArrayBuffer[] = []
+  if (decrypt) {
+    for (let o = 0; o < buf.length; o += chunk) {
+      new DataView(iv.buffer).setUint32(8, o / chunk)
+      cts.push(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, buf.subarray(o, o + chunk - 16)))
+    }
+  }
+  return time(async () => {
+    if (decrypt) {
+      for (let i = 0; i < cts.length; i++) {
+        new DataView(iv.buffer).setUint32(8, i)
+        await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, cts[i]!)
+      }
+    } else {
+      for (let o = 0; o < buf.length; o += chunk) {
+        new DataView(iv.buffer).setUint32(8, o / chunk)
+        await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, buf.subarray(o, o + chunk - 16))
+      }
+    }
+  })
+}
+
+export async function encodeOnly(sizeMiB: number): Promise<{ ms: number; segments: number }> {
+  const vault = await Vault.create()
+  const blob = randomBlob(sizeMiB * MiB, 4)
+  let segments = 0
+  const ms = await time(async () => {
+    const gen = encodeFile(blob, makePolicy({ k: 4, n: 8 }), vault)
+    for (let r = await gen.next(); !r.done; r = await gen.next()) segments++
+  })
+  return { ms, segments }
+}
+
+export async function pipelineBench(opts: { sizeMiB: number; rounds: number }): Promise<Figure[]> {
+  const size = opts.sizeMiB * MiB
+  const policy = makePolicy({ k: 4, n: 8 })
+  const vault = await Vault.create()
+  const blob = randomBlob(size)
+  const figures: Figure[] = []
+
+  // 1. Pipeline encode vs AES alone, alternating rounds; best of each.
+  let bestPipe = Infinity
+  let bestAes = Infinity
+  let manifest: Awaited<ReturnType<typeof collect>>['manifest'] | undefined
+  let store: Map<string, Uint8Array> | undefined
+  for (let round = 0; round < opts.rounds; round++) {
+    bestAes = Math.min(bestAes, await aesAlone(blob, false))
+    const last = round === opts.rounds - 1
+    const t = await time(async () => {
+      const r = await collect(blob, policy, vault, last)
+      if (last) ({ manifest, store } = r)
+    })
+    bestPipe = Math.min(bestPipe, t)
+  }
+  figures.push(
+    { bench: 'pipeline', metric: 'encode_MBps', value: mbps(size, bestPipe), unit: 'MB/s' },
+    { bench: 'pipeline', metric: 'aes_gcm_alone_MBps', value: mbps(size, bestAes), unit: 'MB/s' },
+    { bench: 'pipeline', metric: 'encode_vs_aes_gcm', value: ratio(bestAes / bestPipe), unit: 'ratio', target: '>= 0.45' },
+  )
+
+  // 2. Pipeline decode (n − k shares missing per segment) vs AES-GCM decrypt alone.
+  const kept = store!
+  for (const seg of manifest!.segments) for (let i = 0; i < policy.n - policy.k; i++) kept.delete(`${seg.index}/${i}`)
+  const fetch: FetchShare = async (ref) => kept.get(`${ref.segmentIndex}/${ref.shareIndex}`)
+  let bestDec = Infinity
+  let bestAesDec = Infinity
+  for (let round = 0; round < opts.rounds; round++) {
+    bestAesDec = Math.min(bestAesDec, await aesAlone(blob, true))
+    bestDec = Math.min(
+      bestDec,
+      await time(async () => {
+        for await (const part of decodeFile(manifest!, vault, fetch)) void part
+      }),
+    )
+  }
+  figures.push(
+    { bench: 'pipeline', metric: 'decode_missing_n-k_MBps', value: mbps(size, bestDec), unit: 'MB/s' },
+    { bench: 'pipeline', metric: 'aes_gcm_decrypt_alone_MBps', value: mbps(size, bestAesDec), unit: 'MB/s' },
+    { bench: 'pipeline', metric: 'decode_vs_aes_gcm_decrypt', value: ratio(bestAesDec / bestDec), unit: 'ratio', target: '>= 0.45' },
+  )
+  kept.clear()
+
+  // 3. Reed-Solomon alone: ours vs the npm library, same k, n, bytes (1 MiB shards), encode and decode.
+  figures.push(...(await rsVersusLibrary(Math.min(size, 64 * MiB), 4, 8, opts.rounds)))
+  figures.push(...(await rsVersusLibrary(Math.min(size, 64 * MiB), 10, 14, opts.rounds)))
+  return figures
+}
+
+async function collect(blob: Blob, policy: ReturnType<typeof makePolicy>, vault: Vault, keep: boolean) {
+  const store = new Map<string, Uint8Array>()
+  const gen = encodeFile(blob, policy, vault)
+  for (;;) {
+    const r = await gen.next()
+    if (r.done) return { manifest: r.value, store }
+    if (keep) for (const s of r.value.shares) store.set(`${s.segmentIndex}/${s.shareIndex}`, s.bytes)
+  }
+}
+
+async function rsVersusLibrary(bytes: number, k: number, n: number, rounds: number): Promise<Figure[]> {
+  const lib = await ReedSolomonErasure.fromResponse(fetch(libWasmUrl))
+  const ours = createReedSolomon(k, n)
+  const shard = MiB
+  const stripes = Math.max(1, Math.floor(bytes / (k * shard)))
+  const data = Array.from({ length: stripes }, () => randomBytes(k * shard))
+  const libBufs = data.map((d) => {
+    const b = new Uint8Array(n * shard)
+    b.set(d)
+    return b
+  })
+  const total = stripes * k * shard
+  let ourEnc = Infinity
+  let libEnc = Infinity
+  let ourDec = Infinity
+  let libDec = Infinity
+  const parity: Uint8Array[][] = []
+  for (let round = 0; round < rounds; round++) {
+    libEnc = Math.min(libEnc, await time(() => {
+      for (const b of libBufs) if (lib.encode(b, k, n - k) !== 0) throw new Error('library encode failed')
+    }))
+    ourEnc = Math.min(ourEnc, await time(() => {
+      parity.length = 0
+      for (const d of data) parity.push(ours.encode(d))
+    }))
+  }
+  // Same bytes? The library's parity must equal ours (interoperable code).
+  for (let j = k; j < n; j++) {
+    const a = parity[0]![j]!
+    const b = libBufs[0]!.subarray(j * shard, (j + 1) * shard)
+    for (let i = 0; i < shard; i += 4099) if (a[i] !== b[i]) throw new Error('our parity differs from the library’s')
+  }
+  // Decode with the first n − k shares (data shares) missing.
+  const available = Array.from({ length: n }, (_, i) => i >= n - k)
+  for (let round = 0; round < rounds; round++) {
+    libDec = Math.min(libDec, await time(() => {
+      for (const b of libBufs) {
+        b.fill(0, 0, (n - k) * shard)
+        if (lib.reconstruct(b, k, n - k, available) !== 0) throw new Error('library reconstruct failed')
+      }
+    }))
+    ourDec = Math.min(ourDec, await time(() => {
+      for (const shares of parity) ours.reconstruct(shares.map((s, i) => (available[i] ? s : undefined)))
+    }))
+  }
+  const tag = `rs_${k}+${n - k}`
+  return [
+    { bench: 'pipeline', metric: `${tag}_encode_ours_MBps`, value: mbps(total, ourEnc), unit: 'MB/s' },
+    { bench: 'pipeline', metric: `${tag}_encode_lib_MBps`, value: mbps(total, libEnc), unit: 'MB/s' },
+    { bench: 'pipeline', metric: `${tag}_encode_ours_vs_lib`, value: ratio(libEnc / ourEnc), unit: 'ratio', target: '>= 4' },
+    { bench: 'pipeline', metric: `${tag}_decode_ours_MBps`, value: mbps(total, ourDec), unit: 'MB/s' },
+    { bench: 'pipeline', metric: `${tag}_decode_lib_MBps`, value: mbps(total, libDec), unit: 'MB/s' },
+    { bench: 'pipeline', metric: `${tag}_decode_ours_vs_lib`, value: ratio(libDec / ourDec), unit: 'ratio', target: '>= 4' },
+  ]
+}

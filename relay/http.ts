@@ -1,0 +1,99 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { extname, join, normalize, sep } from 'node:path'
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+}
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
+
+export interface HttpOptions {
+  readonly staticDir: string
+  /** Extra routes by exact path, e.g. '/health'. */
+  readonly routes: ReadonlyMap<string, RouteHandler>
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': MIME['.json'], 'cache-control': 'no-store' })
+  res.end(text)
+}
+
+/** The relay's HTTP face: its routes, then the built app (single-page: unknown paths get index.html). */
+export function createHttpServer(options: HttpOptions): Server {
+  return createServer((req, res) => {
+    handle(options, req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' })
+      else res.destroy()
+      console.error('relay: http error', err)
+    })
+  })
+}
+
+async function handle(options: HttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://relay.invalid')
+  const route = options.routes.get(url.pathname)
+  if (route) return route(req, res)
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD' }).end()
+    return
+  }
+  let path: string
+  try {
+    path = decodeURIComponent(url.pathname)
+  } catch {
+    res.writeHead(400).end()
+    return
+  }
+  const root = normalize(options.staticDir + sep)
+  let file = normalize(join(root, path))
+  if (!file.startsWith(root)) {
+    res.writeHead(403).end()
+    return
+  }
+  let info = await stat(file).catch(() => undefined)
+  if (info?.isDirectory()) {
+    file = join(file, 'index.html')
+    info = await stat(file).catch(() => undefined)
+  }
+  if (!info?.isFile()) {
+    // Unknown paths without an extension are app routes; files that do not exist are 404s.
+    if (extname(path) !== '') {
+      res.writeHead(404, { 'content-type': MIME['.txt'] }).end('not found\n')
+      return
+    }
+    file = join(root, 'index.html')
+    info = await stat(file).catch(() => undefined)
+    if (!info?.isFile()) {
+      res
+        .writeHead(503, { 'content-type': MIME['.txt'] })
+        .end('The app is not built yet: run `npm start` (it builds first) or `npm run build`.\n')
+      return
+    }
+  }
+  const type = MIME[extname(file)] ?? 'application/octet-stream'
+  const immutable = file.includes(`${sep}assets${sep}`)
+  res.writeHead(200, {
+    'content-type': type,
+    'content-length': info.size,
+    'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    'x-content-type-options': 'nosniff',
+  })
+  if (req.method === 'HEAD') {
+    res.end()
+    return
+  }
+  createReadStream(file).pipe(res)
+}

@@ -1,0 +1,29 @@
+/**
+ * The Layr relay: one process, one address. Today it serves the built app and
+ * its health; the peer network (libp2p bootstrap, circuit-relay-v2 signalling,
+ * kad-dht) and the dev ledger join it on the same port.
+ */
+import { configFromEnv, ConfigError } from './config.ts'
+import { startRelay } from './relay.ts'
+
+try {
+  const relay = await startRelay(configFromEnv())
+  console.log(`Layr is running at ${relay.url}`)
+  console.log('Open it in a browser to back up files; leave a tab open to host. Ctrl-C stops it.')
+  const stop = (): void => {
+    void relay.stop().then(() => process.exit(0))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`layr relay: ${err.message}`)
+  } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(
+      `layr relay: the port is already in use. Stop the other process or choose another port, e.g. LAYR_PORT=8081 npm start.`,
+    )
+  } else {
+    console.error('layr relay: could not start:', err)
+  }
+  process.exit(1)
+}
