@@ -1,0 +1,185 @@
+import { FileCipher } from '../crypto/index.ts'
+import { createReedSolomon } from '../erasure/index.ts'
+import { CorruptDataError, NotEnoughSharesError, throwIfCancelled, type ShareFailure } from '../errors.ts'
+import type { FileManifest, SegmentEntry } from '../manifest/index.ts'
+import { merkleRoot } from '../merkle/index.ts'
+import { equal } from '../bytes.ts'
+import type { Vault } from '../vault/index.ts'
+import type { ProgressListener } from './progress.ts'
+
+/** Which share to fetch: everything the manifest says about it. */
+export interface ShareRef {
+  readonly segmentIndex: number
+  readonly shareIndex: number
+  readonly key: Uint8Array
+  readonly root: Uint8Array
+  readonly size: number
+  readonly holders: readonly string[]
+}
+
+/**
+ * Fetches one share's bytes. Resolve `undefined` when no holder has it; throw when
+ * holders could not be reached. Returned bytes are checked against the Merkle root,
+ * so the fetcher need not trust hosts.
+ */
+export type FetchShare = (ref: ShareRef, signal?: AbortSignal) => Promise<Uint8Array | undefined>
+
+export interface DecodeOptions {
+  readonly onProgress?: ProgressListener
+  readonly signal?: AbortSignal
+  /** Segments fetched ahead of the consumer. */
+  readonly lookahead?: number
+}
+
+/**
+ * Yields the file's plaintext segment by segment. For each segment it fetches
+ * k shares in parallel (data shares first: when they are all good no decoding
+ * is needed), checks each against its Merkle root, replaces any missing or bad
+ * one with the next candidate, and fails with NotEnoughSharesError naming the
+ * segment and every failed share when fewer than k good ones remain.
+ */
+export async function* decodeFile(
+  manifest: FileManifest,
+  vault: Vault,
+  fetchShare: FetchShare,
+  options: DecodeOptions = {},
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const { signal, onProgress } = options
+  const fileKey = await vault.unwrapFileKey(manifest.wrappedKey, manifest.fileId)
+  const cipher = await FileCipher.fromKey(fileKey, manifest.fileId)
+  fileKey.fill(0)
+  cipher.checkCommitment(manifest.keyCommitment)
+  const { k, n } = manifest.codec
+  const rs = createReedSolomon(k, n)
+  const lookahead = Math.max(0, Math.min(options.lookahead ?? 1, 8))
+
+  const decodeSegment = async (seg: SegmentEntry): Promise<Uint8Array> => {
+    const shares = await gatherShares(seg, k, fetchShare, signal, (failure) =>
+      onProgress?.({ type: 'decode:share-rejected', segmentIndex: seg.index, ...failure }),
+    )
+    let data: Uint8Array
+    if (shares.slice(0, k).every((s) => s !== undefined)) {
+      data = new Uint8Array(k * seg.shareSize)
+      for (let i = 0; i < k; i++) data.set(shares[i]!, i * seg.shareSize)
+    } else {
+      data = rs.reconstruct(shares)
+    }
+    const plaintext = await cipher.decryptSegment(seg.index, data.subarray(0, seg.ciphertextLength))
+    if (plaintext.length !== seg.plaintextLength) {
+      throw new CorruptDataError(`Segment ${seg.index} decrypted to ${plaintext.length} bytes, but the manifest says ${seg.plaintextLength}.`)
+    }
+    return plaintext
+  }
+
+  onProgress?.({ type: 'decode:start', bytesTotal: manifest.size, segments: manifest.segments.length })
+  const inflight: Promise<Uint8Array>[] = []
+  let next = 0
+  const launch = (): void => {
+    while (next < manifest.segments.length && inflight.length <= lookahead) {
+      const p = decodeSegment(manifest.segments[next]!)
+      p.catch(() => undefined)
+      inflight.push(p)
+      next++
+    }
+  }
+  let bytesDone = 0
+  for (let i = 0; i < manifest.segments.length; i++) {
+    throwIfCancelled(signal)
+    launch()
+    const plaintext = await inflight.shift()!
+    launch()
+    bytesDone += plaintext.length
+    onProgress?.({ type: 'decode:segment', segmentIndex: i, bytesDone, bytesTotal: manifest.size })
+    yield plaintext
+  }
+  onProgress?.({ type: 'decode:done', bytesTotal: manifest.size })
+}
+
+/** Fetch until k shares are verified; returns an n-slot array with exactly k filled. */
+async function gatherShares(
+  seg: SegmentEntry,
+  k: number,
+  fetchShare: FetchShare,
+  signal: AbortSignal | undefined,
+  reject: (f: ShareFailure) => void,
+): Promise<(Uint8Array | undefined)[]> {
+  const n = seg.shares.length
+  const good: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(n).fill(undefined)
+  const failures: ShareFailure[] = []
+  let nextCandidate = 0
+  let goodCount = 0
+
+  const tryOne = async (index: number): Promise<boolean> => {
+    const entry = seg.shares[index]!
+    const ref: ShareRef = {
+      segmentIndex: seg.index,
+      shareIndex: index,
+      key: entry.key,
+      root: entry.root,
+      size: seg.shareSize,
+      holders: entry.holders,
+    }
+    let failure: ShareFailure
+    try {
+      const bytes = await fetchShare(ref, signal)
+      if (bytes === undefined) failure = { shareIndex: index, reason: 'missing' }
+      else if (bytes.length !== seg.shareSize) {
+        failure = { shareIndex: index, reason: 'corrupt', detail: `${bytes.length} bytes, expected ${seg.shareSize}` }
+      } else if (!equal(await merkleRoot(bytes), entry.root)) {
+        failure = { shareIndex: index, reason: 'corrupt', detail: 'Merkle root does not match' }
+      } else {
+        good[index] = bytes
+        return true
+      }
+    } catch (err) {
+      throwIfCancelled(signal)
+      failure = { shareIndex: index, reason: 'unreachable', detail: err instanceof Error ? err.message : String(err) }
+    }
+    failures.push(failure)
+    reject(failure)
+    return false
+  }
+
+  // k workers; each keeps taking the next candidate until the segment has k good shares.
+  const worker = async (): Promise<void> => {
+    while (goodCount < k && nextCandidate < n) {
+      throwIfCancelled(signal)
+      const index = nextCandidate++
+      if (await tryOne(index)) goodCount++
+    }
+  }
+  await Promise.all(Array.from({ length: k }, worker))
+  if (goodCount < k) throw new NotEnoughSharesError(seg.index, goodCount, k, failures)
+  return good
+}
+
+/** Collects a decode into one Uint8Array: for tests and small files only. */
+export async function decodeAll(
+  manifest: FileManifest,
+  vault: Vault,
+  fetchShare: FetchShare,
+  options: DecodeOptions = {},
+): Promise<Uint8Array> {
+  const out = new Uint8Array(manifest.size)
+  let offset = 0
+  for await (const part of decodeFile(manifest, vault, fetchShare, options)) {
+    out.set(part, offset)
+    offset += part.length
+  }
+  return out
+}
+
+/** A ReadableStream over an async iterable of byte chunks (pull-based, so backpressure holds). */
+export function toReadableStream(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const it = chunks[Symbol.asyncIterator]()
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await it.next()
+      if (r.done) controller.close()
+      else controller.enqueue(r.value)
+    },
+    async cancel() {
+      await it.return?.()
+    },
+  })
+}

@@ -1,0 +1,11 @@
+/**
+ * The pipeline, file → shares and back, as the stages read in order:
+ * segment (read one slice of the Blob at a time) → crypto (AES-256-GCM in
+ * 256 KiB chunks) → erasure (Reed-Solomon k-of-n) → merkle (a root per share).
+ * Both directions are async generators working a segment or two ahead of their
+ * consumer, so memory is bounded by a few segments whatever the file size, and
+ * both report typed progress events.
+ */
+export { encodeFile, encodeAll, shareKey, type BlobLike, type EncodedShare, type EncodedSegment, type EncodeOptions } from './encode.ts'
+export { decodeFile, decodeAll, toReadableStream, type FetchShare, type ShareRef, type DecodeOptions } from './decode.ts'
+export type { PipelineProgress, ProgressListener } from './progress.ts'

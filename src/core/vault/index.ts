@@ -1,0 +1,13 @@
+/**
+ * The owner vault: one 256-bit secret from which everything the owner needs is
+ * derived with HKDF-SHA256 (salt "layr/v1", one info string per purpose):
+ * - "layr/v1/signing-key" → an Ed25519 seed; its public key, in hex, is the owner id;
+ * - "layr/v1/manifest-key" → the AES-256-GCM key that encrypts manifests;
+ * - "layr/v1/wrap-key" → the AES-256-GCM key that wraps each file's random file key
+ *   (the file id is the associated data, so a wrapped key cannot be moved to another file).
+ * It is kept apart from the peer key so that the same owner can restore on a device with
+ * another peer id. The vault leaves the device only as a recovery text: Crockford base32
+ * of secret ‖ 4-byte checksum, so a mistyped character is caught before any key is derived.
+ */
+export { Vault, verifySignature, downloadableRecoveryFile, WRAPPED_KEY_SIZE, SIGNATURE_SIZE, PUBLIC_KEY_SIZE } from './vault.ts'
+export { parseRecoveryText, encodeRecoveryText, RECOVERY_PREFIX, RECOVERY_CHARS, SECRET_SIZE } from './recovery-text.ts'
