@@ -46,7 +46,10 @@ async function pipeline(): Promise<void> {
   const sizeMiB = Number(process.env.LAYR_BENCH_MIB ?? 256)
   const rounds = Number(process.env.LAYR_BENCH_ROUNDS ?? 3)
   await withBenchPage(async (page) => {
-    const figures = await page.evaluate((o) => window.bench.pipelineBench(o), { sizeMiB, rounds })
+    if (process.env.LAYR_BENCH_STAGES) {
+      for (const f of await page.evaluate((m) => window.bench.stageBreakdown(m), Math.min(sizeMiB, 64))) print(f)
+    }
+    const figures = await page.evaluate((o) => window.bench.pipelineBench(o), { sizeMiB, rounds, ...(process.env.LAYR_BENCH_LOOKAHEAD ? { lookahead: Number(process.env.LAYR_BENCH_LOOKAHEAD) } : {}), ...(process.env.LAYR_BENCH_WORKERS ? { workers: Number(process.env.LAYR_BENCH_WORKERS) } : {}) })
     for (const f of figures) print(f)
 
     // Peak memory while encoding 1 GiB: V8 heap plus ArrayBuffer backing stores, sampled over CDP.

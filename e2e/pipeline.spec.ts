@@ -34,7 +34,15 @@ test.describe('the pipeline in a real Chromium page', () => {
         const core = window.layrCore
         const data = Uint8Array.from(atob(input), (c) => c.charCodeAt(0))
         const vault = await core.Vault.create()
-        const { manifest, segments } = await core.encodeAll(new Blob([data]), core.DEFAULT_POLICY, vault, { shareSize: core.LEAF_SIZE })
+        // Roots from the Worker hasher must equal roots computed in the page.
+        const hasher = window.layrAdapters.createWorkerHasher(2)
+        const { manifest, segments } = await core.encodeAll(new Blob([data]), core.DEFAULT_POLICY, vault, { shareSize: core.LEAF_SIZE, hasher })
+        for (const seg of segments) {
+          for (const s of seg.shares) {
+            const inline = await core.merkleRoot(s.bytes)
+            if (inline.join() !== s.root.join()) throw new Error(`worker root differs for ${s.segmentIndex}/${s.shareIndex}`)
+          }
+        }
         const store = new Map<string, Uint8Array>()
         for (const seg of segments) for (const s of seg.shares) store.set(`${s.segmentIndex}/${s.shareIndex}`, s.bytes)
         // Lose shares 0..n-k-1 of every segment: only parity is left, so Reed-Solomon must rebuild.
@@ -44,7 +52,8 @@ test.describe('the pipeline in a real Chromium page', () => {
         const sealed = await core.sealManifest(manifest, vault)
         const restoredVault = await core.Vault.fromRecoveryText(vault.toRecoveryText())
         const opened = await core.openManifest(sealed, restoredVault)
-        const out = await core.decodeAll(opened, restoredVault, async (ref) => store.get(`${ref.segmentIndex}/${ref.shareIndex}`))
+        const out = await core.decodeAll(opened, restoredVault, async (ref) => store.get(`${ref.segmentIndex}/${ref.shareIndex}`)?.slice(), { hasher })
+        hasher.close()
         const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(out)))
         return { length: out.length, sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') }
       }, Buffer.from(seed).toString('base64'))

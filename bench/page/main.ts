@@ -1,8 +1,8 @@
-import { pipelineBench, encodeOnly } from './pipeline.ts'
+import { pipelineBench, encodeOnly, stageBreakdown } from './pipeline.ts'
 
 declare global {
   interface Window {
-    bench: { pipelineBench: typeof pipelineBench; encodeOnly: typeof encodeOnly; ready: boolean }
+    bench: { pipelineBench: typeof pipelineBench; encodeOnly: typeof encodeOnly; stageBreakdown: typeof stageBreakdown; ready: boolean }
   }
 }
-window.bench = { pipelineBench, encodeOnly, ready: true }
+window.bench = { pipelineBench, encodeOnly, stageBreakdown, ready: true }

@@ -6,6 +6,16 @@
 import { ReedSolomonErasure } from '@digitaldefiance/reed-solomon-erasure.wasm'
 import libWasmUrl from '@digitaldefiance/reed-solomon-erasure.wasm/wasm?url'
 import { Vault, createReedSolomon, encodeFile, decodeFile, makePolicy, type FetchShare } from '../../src/core/index.ts'
+import { createWorkerHasher } from '../../src/adapters/hashing/worker-hasher.ts'
+import { inlineHasher, type ShareHasher } from '../../src/core/merkle/index.ts'
+
+const hashers = new Map<number, ShareHasher>()
+function hasherFor(workers: number): ShareHasher {
+  if (workers === 0) return inlineHasher
+  let h = hashers.get(workers)
+  if (!h) hashers.set(workers, (h = createWorkerHasher(workers)))
+  return h
+}
 
 const MiB = 1024 * 1024
 
@@ -71,18 +81,23 @@ async function aesAlone(blob: Blob, decrypt: boolean): Promise<number> {
   })
 }
 
-export async function encodeOnly(sizeMiB: number): Promise<{ ms: number; segments: number }> {
+export async function encodeOnly(sizeMiB: number, workers = 2): Promise<{ ms: number; segments: number }> {
+  const hasher = hasherFor(workers)
   const vault = await Vault.create()
   const blob = randomBlob(sizeMiB * MiB, 4)
   let segments = 0
   const ms = await time(async () => {
-    const gen = encodeFile(blob, makePolicy({ k: 4, n: 8 }), vault)
-    for (let r = await gen.next(); !r.done; r = await gen.next()) segments++
+    const gen = encodeFile(blob, makePolicy({ k: 4, n: 8 }), vault, { hasher })
+    for (let r = await gen.next(); !r.done; r = await gen.next()) {
+      segments++
+      r.value.release()
+    }
   })
   return { ms, segments }
 }
 
-export async function pipelineBench(opts: { sizeMiB: number; rounds: number }): Promise<Figure[]> {
+export async function pipelineBench(opts: { sizeMiB: number; rounds: number; lookahead?: number; workers?: number }): Promise<Figure[]> {
+  const hasher = hasherFor(opts.workers ?? 2)
   const size = opts.sizeMiB * MiB
   const policy = makePolicy({ k: 4, n: 8 })
   const vault = await Vault.create()
@@ -98,7 +113,7 @@ export async function pipelineBench(opts: { sizeMiB: number; rounds: number }): 
     bestAes = Math.min(bestAes, await aesAlone(blob, false))
     const last = round === opts.rounds - 1
     const t = await time(async () => {
-      const r = await collect(blob, policy, vault, last)
+      const r = await collect(blob, policy, vault, last, hasher, opts.lookahead)
       if (last) ({ manifest, store } = r)
     })
     bestPipe = Math.min(bestPipe, t)
@@ -137,13 +152,14 @@ export async function pipelineBench(opts: { sizeMiB: number; rounds: number }): 
   return figures
 }
 
-async function collect(blob: Blob, policy: ReturnType<typeof makePolicy>, vault: Vault, keep: boolean) {
+async function collect(blob: Blob, policy: ReturnType<typeof makePolicy>, vault: Vault, keep: boolean, hasher: ShareHasher, lookahead?: number) {
   const store = new Map<string, Uint8Array>()
-  const gen = encodeFile(blob, policy, vault)
+  const gen = encodeFile(blob, policy, vault, lookahead === undefined ? { hasher } : { hasher, lookahead })
   for (;;) {
     const r = await gen.next()
     if (r.done) return { manifest: r.value, store }
     if (keep) for (const s of r.value.shares) store.set(`${s.segmentIndex}/${s.shareIndex}`, s.bytes)
+    else r.value.release()
   }
 }
 
@@ -163,14 +179,18 @@ async function rsVersusLibrary(bytes: number, k: number, n: number, rounds: numb
   let libEnc = Infinity
   let ourDec = Infinity
   let libDec = Infinity
-  const parity: Uint8Array[][] = []
+  // Like for like: the library codes in place in a buffer its caller owns; ours writes parity
+  // into buffers its caller owns (encodeParityInto), as the pipeline does.
+  const parity: Uint8Array[][] = data.map((d) => [
+    ...Array.from({ length: k }, (_, i) => d.subarray(i * shard, (i + 1) * shard)),
+    ...Array.from({ length: n - k }, () => new Uint8Array(shard)),
+  ])
   for (let round = 0; round < rounds; round++) {
     libEnc = Math.min(libEnc, await time(() => {
       for (const b of libBufs) if (lib.encode(b, k, n - k) !== 0) throw new Error('library encode failed')
     }))
     ourEnc = Math.min(ourEnc, await time(() => {
-      parity.length = 0
-      for (const d of data) parity.push(ours.encode(d))
+      for (const [i, d] of data.entries()) ours.encodeParityInto(d, parity[i]!.slice(k))
     }))
   }
   // Same bytes? The library's parity must equal ours (interoperable code).
@@ -181,6 +201,7 @@ async function rsVersusLibrary(bytes: number, k: number, n: number, rounds: numb
   }
   // Decode with the first n − k shares (data shares) missing.
   const available = Array.from({ length: n }, (_, i) => i >= n - k)
+  const out = new Uint8Array(k * shard)
   for (let round = 0; round < rounds; round++) {
     libDec = Math.min(libDec, await time(() => {
       for (const b of libBufs) {
@@ -189,7 +210,7 @@ async function rsVersusLibrary(bytes: number, k: number, n: number, rounds: numb
       }
     }))
     ourDec = Math.min(ourDec, await time(() => {
-      for (const shares of parity) ours.reconstruct(shares.map((s, i) => (available[i] ? s : undefined)))
+      for (const shares of parity) ours.reconstructInto(shares.map((s, i) => (available[i] ? s : undefined)), out)
     }))
   }
   const tag = `rs_${k}+${n - k}`
@@ -201,4 +222,46 @@ async function rsVersusLibrary(bytes: number, k: number, n: number, rounds: numb
     { bench: 'pipeline', metric: `${tag}_decode_lib_MBps`, value: mbps(total, libDec), unit: 'MB/s' },
     { bench: 'pipeline', metric: `${tag}_decode_ours_vs_lib`, value: ratio(libDec / ourDec), unit: 'ratio', target: '>= 4' },
   ]
+}
+
+/** Where encode time goes: each stage alone over the same bytes, one 4 MiB segment at a time. */
+export async function stageBreakdown(sizeMiB: number): Promise<Figure[]> {
+  const { FileCipher } = await import('../../src/core/crypto/index.ts')
+  const { merkleRoot } = await import('../../src/core/merkle/index.ts')
+  const size = sizeMiB * MiB
+  const blob = randomBlob(size)
+  const seg = 4 * MiB - 256
+  const figures: Figure[] = []
+  const add = (metric: string, ms: number, bytes = size): void => {
+    figures.push({ bench: 'pipeline', metric: `stage_${metric}_MBps`, value: mbps(bytes, ms), unit: 'MB/s' })
+  }
+  const plain: Uint8Array[] = []
+  add('blob_read', await time(async () => {
+    for (let o = 0; o < size; o += seg) plain.push(new Uint8Array(await blob.slice(o, o + seg).arrayBuffer()))
+  }))
+  const { cipher } = await FileCipher.generate(new Uint8Array(16))
+  const into = new Uint8Array(8 * MiB)
+  add('encrypt_into', await time(async () => {
+    for (const [i, p] of plain.entries()) await cipher.encryptSegment(i, p, into)
+  }))
+  const rs = createReedSolomon(4, 8)
+  const parity = Array.from({ length: 4 }, () => new Uint8Array(MiB))
+  add('rs_4+4', await time(() => {
+    for (let i = 0; i < plain.length; i++) rs.encodeParityInto(into.subarray(0, 4 * MiB), parity)
+  }))
+  const shares = Array.from({ length: 8 }, (_, i) => into.subarray(i * MiB, (i + 1) * MiB))
+  add('merkle_8_shares', await time(async () => {
+    for (let i = 0; i < plain.length; i++) await Promise.all(shares.map((s) => merkleRoot(s)))
+  }))
+  add('merkle_8_shares_2_segments_at_once', await time(async () => {
+    for (let i = 0; i < plain.length; i += 2) await Promise.all([...shares, ...shares].map((s) => merkleRoot(s)))
+  }))
+  const raw = new Uint8Array(65536)
+  add('sha256_64KiB_sequential', await time(async () => {
+    for (let o = 0; o < size; o += 65536) await crypto.subtle.digest('SHA-256', raw)
+  }))
+  add('sha256_64KiB_32_in_flight', await time(async () => {
+    for (let o = 0; o < size; o += 32 * 65536) await Promise.all(Array.from({ length: 32 }, () => crypto.subtle.digest('SHA-256', raw)))
+  }))
+  return figures
 }

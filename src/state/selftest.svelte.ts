@@ -1,3 +1,4 @@
+import { createWorkerHasher } from '../adapters/hashing/worker-hasher.ts'
 import {
   DEFAULT_POLICY,
   Vault,
@@ -16,6 +17,8 @@ export type SelfTestStage = 'idle' | 'encoding' | 'decoding' | 'done' | 'failed'
  * memory. It shows what Layr does to a file before any of it leaves the tab.
  */
 export class SelfTest {
+  readonly #hasher = createWorkerHasher()
+
   stage = $state<SelfTestStage>('idle')
   fileName = $state('')
   bytesTotal = $state(0)
@@ -42,10 +45,11 @@ export class SelfTest {
         if (e.type === 'encode:segment' || e.type === 'decode:segment') this.bytesDone = e.bytesDone
       }
       this.stage = 'encoding'
-      const gen = encodeFile(file, DEFAULT_POLICY, vault, { onProgress })
+      const gen = encodeFile(file, DEFAULT_POLICY, vault, { onProgress, hasher: this.#hasher })
       let r = await gen.next()
       while (!r.done) {
-        for (const s of r.value.shares) store.set(`${s.segmentIndex}/${s.shareIndex}`, s.bytes)
+        for (const s of r.value.shares) store.set(`${s.segmentIndex}/${s.shareIndex}`, s.bytes.slice())
+        r.value.release()
         this.shares += r.value.shares.length
         r = await gen.next()
       }
@@ -56,11 +60,11 @@ export class SelfTest {
       }
       this.stage = 'decoding'
       this.bytesDone = 0
-      const fetchShare: FetchShare = async (ref) => store.get(`${ref.segmentIndex}/${ref.shareIndex}`)
+      const fetchShare: FetchShare = async (ref) => store.get(`${ref.segmentIndex}/${ref.shareIndex}`)?.slice()
       const original = new Uint8Array(await file.arrayBuffer())
       let offset = 0
       let same = true
-      for await (const part of decodeFile(manifest, vault, fetchShare, { onProgress })) {
+      for await (const part of decodeFile(manifest, vault, fetchShare, { onProgress, hasher: this.#hasher })) {
         for (let i = 0; i < part.length && same; i++) if (part[i] !== original[offset + i]) same = false
         offset += part.length
       }

@@ -40,7 +40,7 @@ export const corruptors = {
 export type CorruptorName = keyof typeof corruptors
 
 /** A deterministic byte pattern generator (xorshift32), for test data without a crypto RNG. */
-export function patternBytes(length: number, seed = 1): Uint8Array {
+export function patternBytes(length: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length)
   let x = seed >>> 0 || 1
   for (let i = 0; i < length; i++) {

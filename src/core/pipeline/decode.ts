@@ -2,7 +2,7 @@ import { FileCipher } from '../crypto/index.ts'
 import { createReedSolomon } from '../erasure/index.ts'
 import { CorruptDataError, NotEnoughSharesError, throwIfCancelled, type ShareFailure } from '../errors.ts'
 import type { FileManifest, SegmentEntry } from '../manifest/index.ts'
-import { merkleRoot } from '../merkle/index.ts'
+import { inlineHasher, type ShareHasher } from '../merkle/index.ts'
 import { equal } from '../bytes.ts'
 import type { Vault } from '../vault/index.ts'
 import type { ProgressListener } from './progress.ts'
@@ -20,7 +20,8 @@ export interface ShareRef {
 /**
  * Fetches one share's bytes. Resolve `undefined` when no holder has it; throw when
  * holders could not be reached. Returned bytes are checked against the Merkle root,
- * so the fetcher need not trust hosts.
+ * so the fetcher need not trust hosts. The decoder owns the returned bytes (a Worker
+ * hasher may take their buffer): a fetcher serving from memory returns a copy.
  */
 export type FetchShare = (ref: ShareRef, signal?: AbortSignal) => Promise<Uint8Array | undefined>
 
@@ -29,6 +30,8 @@ export interface DecodeOptions {
   readonly signal?: AbortSignal
   /** Segments fetched ahead of the consumer. */
   readonly lookahead?: number
+  /** Where fetched shares' Merkle roots are checked (default: this thread). */
+  readonly hasher?: ShareHasher
 }
 
 /**
@@ -52,19 +55,29 @@ export async function* decodeFile(
   const { k, n } = manifest.codec
   const rs = createReedSolomon(k, n)
   const lookahead = Math.max(0, Math.min(options.lookahead ?? 1, 8))
+  const hasher = options.hasher ?? inlineHasher
 
+  // Scratch buffers for the rebuilt ciphertext, recycled: it never leaves this function.
+  const scratch: Uint8Array[] = []
   const decodeSegment = async (seg: SegmentEntry): Promise<Uint8Array> => {
-    const shares = await gatherShares(seg, k, fetchShare, signal, (failure) =>
+    const shares = await gatherShares(seg, k, fetchShare, hasher, signal, (failure) =>
       onProgress?.({ type: 'decode:share-rejected', segmentIndex: seg.index, ...failure }),
     )
-    let data: Uint8Array
+    const need = k * seg.shareSize
+    const found = scratch.findIndex((b) => b.length >= need)
+    const buf = found >= 0 ? scratch.splice(found, 1)[0]! : new Uint8Array(need)
+    const data = buf.subarray(0, need)
     if (shares.slice(0, k).every((s) => s !== undefined)) {
-      data = new Uint8Array(k * seg.shareSize)
       for (let i = 0; i < k; i++) data.set(shares[i]!, i * seg.shareSize)
     } else {
-      data = rs.reconstruct(shares)
+      rs.reconstructInto(shares, data)
     }
-    const plaintext = await cipher.decryptSegment(seg.index, data.subarray(0, seg.ciphertextLength))
+    let plaintext: Uint8Array
+    try {
+      plaintext = await cipher.decryptSegment(seg.index, data.subarray(0, seg.ciphertextLength))
+    } finally {
+      if (scratch.length < lookahead + 1) scratch.push(buf)
+    }
     if (plaintext.length !== seg.plaintextLength) {
       throw new CorruptDataError(`Segment ${seg.index} decrypted to ${plaintext.length} bytes, but the manifest says ${seg.plaintextLength}.`)
     }
@@ -100,6 +113,7 @@ async function gatherShares(
   seg: SegmentEntry,
   k: number,
   fetchShare: FetchShare,
+  hasher: ShareHasher,
   signal: AbortSignal | undefined,
   reject: (f: ShareFailure) => void,
 ): Promise<(Uint8Array | undefined)[]> {
@@ -125,11 +139,18 @@ async function gatherShares(
       if (bytes === undefined) failure = { shareIndex: index, reason: 'missing' }
       else if (bytes.length !== seg.shareSize) {
         failure = { shareIndex: index, reason: 'corrupt', detail: `${bytes.length} bytes, expected ${seg.shareSize}` }
-      } else if (!equal(await merkleRoot(bytes), entry.root)) {
-        failure = { shareIndex: index, reason: 'corrupt', detail: 'Merkle root does not match' }
       } else {
-        good[index] = bytes
-        return true
+        // The hasher may take the buffer to another thread: give it a buffer of its own.
+        const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+          ? bytes.buffer
+          : bytes.slice().buffer
+        const { roots, buffers } = await hasher.roots([own], bytes.length)
+        if (!equal(roots[0]!, entry.root)) {
+          failure = { shareIndex: index, reason: 'corrupt', detail: 'Merkle root does not match' }
+        } else {
+          good[index] = new Uint8Array(buffers[0]!)
+          return true
+        }
       }
     } catch (err) {
       throwIfCancelled(signal)

@@ -76,6 +76,26 @@ describe('round trips', () => {
   })
 })
 
+describe('buffer reuse', () => {
+  it('released segment buffers are recycled without corrupting shares already copied out', async () => {
+    const vault = await Vault.create()
+    const data = patternBytes(5 * SEG + 17, 5)
+    const gen = encodeFile(blobOf(data), policy, vault, { shareSize: SHARE })
+    const copies: { shares: { segmentIndex: number; shareIndex: number; bytes: Uint8Array }[] }[] = []
+    const seen = new Set<ArrayBufferLike>()
+    let r = await gen.next()
+    while (!r.done) {
+      seen.add(r.value.shares[0]!.bytes.buffer)
+      copies.push({ shares: r.value.shares.map((s) => ({ ...s, bytes: new Uint8Array(s.bytes) })) })
+      r.value.release()
+      r = await gen.next()
+    }
+    expect(seen.size).toBeLessThan(6) // buffers were reused
+    const { fetch } = fetcherFor(copies)
+    expect(await decodeAll(r.value, vault, fetch)).toEqual(data)
+  })
+})
+
 describe('k of n', () => {
   // For every choice of lost and corrupted shares of one segment (small k, n so the table is complete):
   // decoding succeeds exactly when at least k good shares remain.

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { patternBytes } from '../../testing/corruptors.ts'
+import { openReader, type BlobLike } from './reader.ts'
+
+const data = patternBytes(1_000_003, 3)
+
+/** The three ways a file can be read: BYOB stream (Blob), a plain stream, slices only. */
+const kinds: [string, () => BlobLike][] = [
+  ['Blob (BYOB stream where supported)', () => new Blob([data])],
+  [
+    'stream without BYOB, odd chunk sizes',
+    () => ({
+      size: data.length,
+      slice: () => {
+        throw new Error('must not slice')
+      },
+      stream: () => {
+        let o = 0
+        return new ReadableStream<Uint8Array>({
+          pull(c) {
+            if (o >= data.length) return c.close()
+            const n = 1 + ((o * 7) % 70_001)
+            c.enqueue(data.slice(o, o + n))
+            o += n
+          },
+        })
+      },
+    }),
+  ],
+  ['slices only', () => ({ size: data.length, slice: (a: number, b: number) => ({ arrayBuffer: async () => data.slice(a, b).buffer }) })],
+]
+
+describe.each(kinds)('openReader: %s', (_name, make) => {
+  it('reads the file in order, in pieces of any length, reusing buffers', async () => {
+    const r = openReader(make())
+    const lengths = [0, 1, 65536, 300_000, 17, data.length - 365_554]
+    let offset = 0
+    let buffer: ArrayBuffer | undefined
+    for (const len of lengths) {
+      const got = await r.read(len, buffer)
+      expect(got.length).toBe(len)
+      expect(got).toEqual(data.subarray(offset, offset + len))
+      buffer = got.buffer.byteLength >= 300_000 ? got.buffer : undefined
+      offset += len
+    }
+    expect(offset).toBe(data.length)
+    await r.cancel()
+  })
+
+  it('reading past the end is a clear error', async () => {
+    const r = openReader(make())
+    await r.read(data.length - 10)
+    await expect(r.read(11)).rejects.toThrow(/changed while it was read/)
+  })
+})

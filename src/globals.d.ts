@@ -1,0 +1,10 @@
+import type * as core from './core/index.ts'
+import type { createWorkerHasher } from './adapters/hashing/worker-hasher.ts'
+
+declare global {
+  interface Window {
+    /** The core and browser adapters, for scripts and end-to-end tests driving this page. */
+    layrCore: typeof core
+    layrAdapters: { createWorkerHasher: typeof createWorkerHasher }
+  }
+}
