@@ -6,5 +6,7 @@ declare global {
     /** The core and browser adapters, for scripts and end-to-end tests driving this page. */
     layrCore: typeof core
     layrAdapters: { createWorkerHasher: typeof createWorkerHasher }
+    /** Test harness, loaded on demand by end-to-end tests only. */
+    layrTesting: () => Promise<typeof import('./testing/browser-harness.ts')>
   }
 }

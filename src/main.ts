@@ -5,6 +5,7 @@ import { createWorkerHasher } from './adapters/hashing/worker-hasher.ts'
 
 window.layrCore = core
 window.layrAdapters = { createWorkerHasher }
+window.layrTesting = () => import('./testing/browser-harness.ts')
 
 const target = document.getElementById('app')
 if (!target) throw new Error('index.html has no #app element')
