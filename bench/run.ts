@@ -32,7 +32,8 @@ async function withBenchPage<T>(fn: (page: Page, browser: Browser) => Promise<T>
   })
   try {
     const page = await browser.newPage()
-    page.on('console', (m) => m.type() === 'error' && console.error('page:', m.text()))
+    page.on('console', (m) => (m.type() === 'error' || m.text().startsWith('WT')) && console.error('page:', m.text()))
+    page.on('worker', (w) => w.on('console', (m) => m.text().startsWith('WT') && console.error('worker:', m.text())))
     await page.goto(`http://127.0.0.1:${port}/`)
     await page.waitForFunction(() => window.bench?.ready)
     return await fn(page, browser)
@@ -49,7 +50,7 @@ async function pipeline(): Promise<void> {
     if (process.env.LAYR_BENCH_STAGES) {
       for (const f of await page.evaluate((m) => window.bench.stageBreakdown(m), Math.min(sizeMiB, 64))) print(f)
     }
-    const figures = await page.evaluate((o) => window.bench.pipelineBench(o), { sizeMiB, rounds, ...(process.env.LAYR_BENCH_LOOKAHEAD ? { lookahead: Number(process.env.LAYR_BENCH_LOOKAHEAD) } : {}), ...(process.env.LAYR_BENCH_WORKERS ? { workers: Number(process.env.LAYR_BENCH_WORKERS) } : {}) })
+    const figures = await page.evaluate((o) => window.bench.pipelineBench(o), { sizeMiB, rounds, ...(process.env.LAYR_BENCH_LOOKAHEAD ? { lookahead: Number(process.env.LAYR_BENCH_LOOKAHEAD) } : {}), ...(process.env.LAYR_BENCH_WORKERS ? { workers: Number(process.env.LAYR_BENCH_WORKERS) } : {}), ...(process.env.LAYR_BENCH_MODE ? { mode: process.env.LAYR_BENCH_MODE } : {}) })
     for (const f of figures) print(f)
 
     // Peak memory while encoding 1 GiB: V8 heap plus ArrayBuffer backing stores, sampled over CDP.

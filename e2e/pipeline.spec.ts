@@ -34,13 +34,15 @@ test.describe('the pipeline in a real Chromium page', () => {
         const core = window.layrCore
         const data = Uint8Array.from(atob(input), (c) => c.charCodeAt(0))
         const vault = await core.Vault.create()
-        // Roots from the Worker hasher must equal roots computed in the page.
+        // Segments coded in Worker encoders; their roots must equal roots computed in the page.
         const hasher = window.layrAdapters.createWorkerHasher(2)
-        const { manifest, segments } = await core.encodeAll(new Blob([data]), core.DEFAULT_POLICY, vault, { shareSize: core.LEAF_SIZE, hasher })
+        const encoder = window.layrAdapters.workerEncoder(2)
+        const { manifest, segments } = await core.encodeAll(new Blob([data]), core.DEFAULT_POLICY, vault, { shareSize: core.LEAF_SIZE, encoder })
         for (const seg of segments) {
           for (const s of seg.shares) {
             const inline = await core.merkleRoot(s.bytes)
             if (inline.join() !== s.root.join()) throw new Error(`worker root differs for ${s.segmentIndex}/${s.shareIndex}`)
+            if ((await core.shareKey(inline)).join() !== s.key.join()) throw new Error('share key differs')
           }
         }
         const store = new Map<string, Uint8Array>()

@@ -2,9 +2,10 @@ import { mount } from 'svelte'
 import App from './App.svelte'
 import * as core from './core/index.ts'
 import { createWorkerHasher } from './adapters/hashing/worker-hasher.ts'
+import { workerEncoder } from './adapters/encoding/worker-encoder.ts'
 
 window.layrCore = core
-window.layrAdapters = { createWorkerHasher }
+window.layrAdapters = { createWorkerHasher, workerEncoder }
 window.layrTesting = () => import('./testing/browser-harness.ts')
 
 const target = document.getElementById('app')

@@ -5,8 +5,9 @@
  */
 import { ReedSolomonErasure } from '@digitaldefiance/reed-solomon-erasure.wasm'
 import libWasmUrl from '@digitaldefiance/reed-solomon-erasure.wasm/wasm?url'
-import { Vault, createReedSolomon, encodeFile, decodeFile, makePolicy, type FetchShare } from '../../src/core/index.ts'
+import { Vault, createReedSolomon, encodeFile, decodeFile, makePolicy, type FetchShare, type EncoderFactory } from '../../src/core/index.ts'
 import { createWorkerHasher } from '../../src/adapters/hashing/worker-hasher.ts'
+import { workerEncoder } from '../../src/adapters/encoding/worker-encoder.ts'
 import { inlineHasher, type ShareHasher } from '../../src/core/merkle/index.ts'
 
 const hashers = new Map<number, ShareHasher>()
@@ -96,8 +97,9 @@ export async function encodeOnly(sizeMiB: number, workers = 2): Promise<{ ms: nu
   return { ms, segments }
 }
 
-export async function pipelineBench(opts: { sizeMiB: number; rounds: number; lookahead?: number; workers?: number }): Promise<Figure[]> {
+export async function pipelineBench(opts: { sizeMiB: number; rounds: number; lookahead?: number; workers?: number; mode?: string }): Promise<Figure[]> {
   const hasher = hasherFor(opts.workers ?? 2)
+  const encoder = opts.mode === 'hasher' ? undefined : workerEncoder(opts.workers ?? 2)
   const size = opts.sizeMiB * MiB
   const policy = makePolicy({ k: 4, n: 8 })
   const vault = await Vault.create()
@@ -113,7 +115,7 @@ export async function pipelineBench(opts: { sizeMiB: number; rounds: number; loo
     bestAes = Math.min(bestAes, await aesAlone(blob, false))
     const last = round === opts.rounds - 1
     const t = await time(async () => {
-      const r = await collect(blob, policy, vault, last, hasher, opts.lookahead)
+      const r = await collect(blob, policy, vault, last, hasher, encoder, opts.lookahead)
       if (last) ({ manifest, store } = r)
     })
     bestPipe = Math.min(bestPipe, t)
@@ -152,9 +154,9 @@ export async function pipelineBench(opts: { sizeMiB: number; rounds: number; loo
   return figures
 }
 
-async function collect(blob: Blob, policy: ReturnType<typeof makePolicy>, vault: Vault, keep: boolean, hasher: ShareHasher, lookahead?: number) {
+async function collect(blob: Blob, policy: ReturnType<typeof makePolicy>, vault: Vault, keep: boolean, hasher: ShareHasher, encoder: EncoderFactory | undefined, lookahead?: number) {
   const store = new Map<string, Uint8Array>()
-  const gen = encodeFile(blob, policy, vault, lookahead === undefined ? { hasher } : { hasher, lookahead })
+  const gen = encodeFile(blob, policy, vault, { hasher, ...(encoder ? { encoder } : {}), ...(lookahead === undefined ? {} : { lookahead }) })
   for (;;) {
     const r = await gen.next()
     if (r.done) return { manifest: r.value, store }

@@ -1,4 +1,5 @@
 import { createWorkerHasher } from '../adapters/hashing/worker-hasher.ts'
+import { workerEncoder } from '../adapters/encoding/worker-encoder.ts'
 import {
   DEFAULT_POLICY,
   Vault,
@@ -18,6 +19,7 @@ export type SelfTestStage = 'idle' | 'encoding' | 'decoding' | 'done' | 'failed'
  */
 export class SelfTest {
   readonly #hasher = createWorkerHasher()
+  readonly #encoder = workerEncoder()
 
   stage = $state<SelfTestStage>('idle')
   fileName = $state('')
@@ -45,7 +47,7 @@ export class SelfTest {
         if (e.type === 'encode:segment' || e.type === 'decode:segment') this.bytesDone = e.bytesDone
       }
       this.stage = 'encoding'
-      const gen = encodeFile(file, DEFAULT_POLICY, vault, { onProgress, hasher: this.#hasher })
+      const gen = encodeFile(file, DEFAULT_POLICY, vault, { onProgress, encoder: this.#encoder })
       let r = await gen.next()
       while (!r.done) {
         for (const s of r.value.shares) store.set(`${s.segmentIndex}/${s.shareIndex}`, s.bytes.slice())

@@ -1,14 +1,15 @@
 import { concat, utf8 } from '../bytes.ts'
 import { FileCipher } from '../crypto/index.ts'
-import { createReedSolomon, type RedundancyPolicy, makePolicy } from '../erasure/index.ts'
+import { type RedundancyPolicy, makePolicy } from '../erasure/index.ts'
 import { throwIfCancelled } from '../errors.ts'
 import { MANIFEST_VERSION, type FileManifest, type SegmentEntry } from '../manifest/index.ts'
-import { LEAF_SIZE, inlineHasher, type ShareHasher } from '../merkle/index.ts'
+import { LEAF_SIZE, type ShareHasher } from '../merkle/index.ts'
 import { planSegments, segmentSpec, DEFAULT_SHARE_SIZE, type SegmentSpec } from '../segment/index.ts'
 import { CHUNK_SIZE } from '../crypto/index.ts'
 import type { Vault } from '../vault/index.ts'
 import type { ProgressListener } from './progress.ts'
-import { openReader, type BlobLike } from './reader.ts'
+import type { BlobLike } from './reader.ts'
+import { inlineEncoder, shareViews, type EncoderFactory, type SegmentBuffers } from './segment-encoder.ts'
 
 export type { BlobLike }
 
@@ -42,8 +43,10 @@ export interface EncodeOptions {
   readonly lookahead?: number
   readonly onProgress?: ProgressListener
   readonly signal?: AbortSignal
-  /** Where Merkle roots are computed (default: this thread). The browser passes a Worker hasher. */
+  /** Where Merkle roots are computed by the default inline encoder (default: this thread). */
   readonly hasher?: ShareHasher
+  /** Where segments are coded (default: inline, on this thread). The browser passes Workers. */
+  readonly encoder?: EncoderFactory
 }
 
 const SHARE_KEY_PREFIX = utf8('layr/share')
@@ -66,42 +69,22 @@ export async function* encodeFile(
   const checked = makePolicy(policy)
   const { k, n } = checked
   const plan = planSegments(blob.size, k, options.shareSize ?? DEFAULT_SHARE_SIZE)
-  const rs = createReedSolomon(k, n)
   const fileId = crypto.getRandomValues(new Uint8Array(16))
   const { cipher, fileKey } = await FileCipher.generate(fileId)
   const wrappedKey = await vault.wrapFileKey(fileKey, fileId)
-  fileKey.fill(0)
   const { signal, onProgress } = options
-  const lookahead = Math.max(0, Math.min(options.lookahead ?? 1, 8))
 
-  const hasher = options.hasher ?? inlineHasher
-  // A segment's shares live in two buffers, the k data shares and the n − k parity shares,
-  // so a hasher can take each to another thread. Full segments' buffers are recycled
-  // through `pool` when the consumer releases them.
-  const pool: { data: ArrayBuffer; parity: ArrayBuffer }[] = []
-  // The file is read strictly in order (one reader, reads chained), into recycled buffers.
-  const reader = openReader(blob)
-  const plainPool: ArrayBuffer[] = []
-  let readChain: Promise<unknown> = Promise.resolve()
+  const encoder = await (options.encoder ?? inlineEncoder(options.hasher))({ blob, fileKey, fileId, k, n })
+  fileKey.fill(0)
+  const lookahead = Math.max(0, Math.min(options.lookahead ?? encoder.parallelism - 1, 8))
+  // Full segments' buffers are recycled through `pool` when the consumer releases them.
+  const pool: SegmentBuffers[] = []
   const processSegment = async (spec: SegmentSpec): Promise<EncodedSegment> => {
-    const reading = readChain.then(() => reader.read(spec.plaintextLength, plainPool.pop()))
-    readChain = reading.catch(() => undefined)
-    const plaintext = await reading
+    const full = spec.shareSize === plan.shareSize
+    const coded = await encoder.encode(spec, (full && pool.pop()) || undefined)
     throwIfCancelled(signal)
-    const size = spec.shareSize
-    const full = size === plan.shareSize
-    const bufs = (full && pool.pop()) || { data: new ArrayBuffer(k * size), parity: new ArrayBuffer((n - k) * size) }
-    const data = new Uint8Array(bufs.data)
-    const ciphertext = await cipher.encryptSegment(spec.index, plaintext, data)
-    if (plainPool.length < lookahead + 1) plainPool.push(plaintext.buffer)
-    fillRandom(data.subarray(ciphertext.length))
-    throwIfCancelled(signal)
-    rs.encodeParityInto(data, views(bufs.parity, size))
-    const hashed = await hasher.roots([bufs.data, bufs.parity], size)
-    const [dataBuf, parityBuf] = hashed.buffers as [ArrayBuffer, ArrayBuffer]
-    const roots = hashed.roots
-    const keys = await Promise.all(roots.map((r) => shareKey(r)))
-    const shareBytes = [...views(dataBuf, size), ...views(parityBuf, size)]
+    const keys = await Promise.all(coded.roots.map((r) => shareKey(r)))
+    const shareBytes = [...shareViews(coded.data, spec.shareSize), ...shareViews(coded.parity, spec.shareSize)]
     let released = false
     return {
       index: spec.index,
@@ -109,13 +92,13 @@ export async function* encodeFile(
         segmentIndex: spec.index,
         shareIndex: i,
         bytes,
-        root: roots[i]!,
+        root: coded.roots[i]!,
         key: keys[i]!,
       })),
       release: () => {
         if (released || !full) return
         released = true
-        if (pool.length < lookahead + 2) pool.push({ data: dataBuf, parity: parityBuf })
+        if (pool.length < lookahead + 2) pool.push({ data: coded.data, parity: coded.parity })
       },
     }
   }
@@ -154,7 +137,7 @@ export async function* encodeFile(
     }
   } finally {
     inflight.length = 0
-    await reader.cancel()
+    encoder.close()
   }
   throwIfCancelled(signal)
   onProgress?.({ type: 'encode:done', bytesTotal: plan.fileSize })
@@ -200,13 +183,4 @@ export async function encodeAll(
   }
 }
 
-function views(buffer: ArrayBuffer, size: number): Uint8Array[] {
-  return Array.from({ length: buffer.byteLength / size }, (_, i) => new Uint8Array(buffer, i * size, size))
-}
-
-const RANDOM_CHUNK = 65536 // getRandomValues' per-call limit
-
-function fillRandom(buf: Uint8Array): void {
-  for (let o = 0; o < buf.length; o += RANDOM_CHUNK) crypto.getRandomValues(buf.subarray(o, Math.min(buf.length, o + RANDOM_CHUNK)))
-}
 

@@ -10,3 +10,15 @@ export { encodeFile, encodeAll, shareKey, type EncodedShare, type EncodedSegment
 export { decodeFile, decodeAll, toReadableStream, type FetchShare, type ShareRef, type DecodeOptions } from './decode.ts'
 export type { PipelineProgress, ProgressListener } from './progress.ts'
 export { openReader, type BlobLike, type SequentialReader } from './reader.ts'
+export {
+  inlineEncoder,
+  codeSegment,
+  segmentRoots,
+  allocateBuffers,
+  shareViews,
+  type SegmentEncoder,
+  type SegmentBuffers,
+  type EncodedBuffers,
+  type EncoderSetup,
+  type EncoderFactory,
+} from './segment-encoder.ts'
