@@ -1,8 +1,8 @@
-import { pipelineBench, encodeOnly, stageBreakdown } from './pipeline.ts'
+import { pipelineBench, encodeOnly, stageBreakdown, fileRead } from './pipeline.ts'
 
 declare global {
   interface Window {
-    bench: { pipelineBench: typeof pipelineBench; encodeOnly: typeof encodeOnly; stageBreakdown: typeof stageBreakdown; ready: boolean }
+    bench: { pipelineBench: typeof pipelineBench; encodeOnly: typeof encodeOnly; stageBreakdown: typeof stageBreakdown; fileRead: typeof fileRead; ready: boolean }
   }
 }
-window.bench = { pipelineBench, encodeOnly, stageBreakdown, ready: true }
+window.bench = { pipelineBench, encodeOnly, stageBreakdown, fileRead, ready: true }

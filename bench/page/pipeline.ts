@@ -5,7 +5,7 @@
  */
 import { ReedSolomonErasure } from '@digitaldefiance/reed-solomon-erasure.wasm'
 import libWasmUrl from '@digitaldefiance/reed-solomon-erasure.wasm/wasm?url'
-import { Vault, createReedSolomon, encodeFile, decodeFile, makePolicy, type FetchShare, type EncoderFactory } from '../../src/core/index.ts'
+import { Vault, createReedSolomon, encodeFile, decodeFile, makePolicy, inlineEncoder, type FetchShare, type EncoderFactory } from '../../src/core/index.ts'
 import { createWorkerHasher } from '../../src/adapters/hashing/worker-hasher.ts'
 import { workerEncoder } from '../../src/adapters/encoding/worker-encoder.ts'
 import { inlineHasher, type ShareHasher } from '../../src/core/merkle/index.ts'
@@ -35,6 +35,14 @@ function randomBytes(n: number): Uint8Array<ArrayBuffer> {
 }
 
 /** A random Blob of `size` bytes built from 4 MiB parts. */
+/** The file the bench driver put in the page's file input (a real, disk-backed File), checked for size. */
+function pickedFile(size: number): File {
+  const input = document.getElementById('file') as HTMLInputElement | null
+  const f = [...(input?.files ?? [])].find((x) => x.size === size)
+  if (!f) throw new Error(`no file of ${size} bytes was given to the page`)
+  return f
+}
+
 function randomBlob(size: number, distinctParts = Infinity): Blob {
   const parts: Uint8Array<ArrayBuffer>[] = []
   const part = 4 * MiB
@@ -82,13 +90,28 @@ async function aesAlone(blob: Blob, decrypt: boolean): Promise<number> {
   })
 }
 
-export async function encodeOnly(sizeMiB: number, workers = 2): Promise<{ ms: number; segments: number }> {
-  const hasher = hasherFor(workers)
+/** How fast the page can read a disk-backed File at all (one BYOB stream, nothing else). */
+export async function fileRead(sizeMiB: number): Promise<Figure[]> {
+  const file = pickedFile(sizeMiB * MiB)
+  const ms = await time(async () => {
+    const r = file.stream().getReader({ mode: 'byob' })
+    let buf = new ArrayBuffer(4 * MiB)
+    for (;;) {
+      const x = await r.read(new Uint8Array(buf))
+      if (x.done) break
+      buf = x.value.buffer as ArrayBuffer
+    }
+  })
+  return [{ bench: 'pipeline', metric: `file_read_${sizeMiB}MiB_MBps`, value: mbps(file.size, ms), unit: 'MB/s' }]
+}
+
+export async function encodeOnly(sizeMiB: number, workers = 2, mode = 'encoder'): Promise<{ ms: number; segments: number }> {
+  const encoder = mode === 'encoder' ? workerEncoder(workers) : inlineEncoder(hasherFor(workers))
   const vault = await Vault.create()
-  const blob = randomBlob(sizeMiB * MiB, 4)
+  const blob = pickedFile(sizeMiB * MiB)
   let segments = 0
   const ms = await time(async () => {
-    const gen = encodeFile(blob, makePolicy({ k: 4, n: 8 }), vault, { hasher })
+    const gen = encodeFile(blob, makePolicy({ k: 4, n: 8 }), vault, { encoder })
     for (let r = await gen.next(); !r.done; r = await gen.next()) {
       segments++
       r.value.release()
@@ -103,6 +126,8 @@ export async function pipelineBench(opts: { sizeMiB: number; rounds: number; loo
   const size = opts.sizeMiB * MiB
   const policy = makePolicy({ k: 4, n: 8 })
   const vault = await Vault.create()
+  // Compute figures run on an in-memory Blob: a disk-backed File reads far slower in Chromium
+  // than this pipeline codes (see file_read_MBps), which would hide what is measured here.
   const blob = randomBlob(size)
   const figures: Figure[] = []
 
@@ -144,7 +169,7 @@ export async function pipelineBench(opts: { sizeMiB: number; rounds: number; loo
   figures.push(
     { bench: 'pipeline', metric: 'decode_missing_n-k_MBps', value: mbps(size, bestDec), unit: 'MB/s' },
     { bench: 'pipeline', metric: 'aes_gcm_decrypt_alone_MBps', value: mbps(size, bestAesDec), unit: 'MB/s' },
-    { bench: 'pipeline', metric: 'decode_vs_aes_gcm_decrypt', value: ratio(bestAesDec / bestDec), unit: 'ratio', target: '>= 0.45' },
+    { bench: 'pipeline', metric: 'decode_vs_aes_gcm_decrypt', value: ratio(bestAesDec / bestDec), unit: 'ratio' },
   )
   kept.clear()
 
