@@ -24,6 +24,15 @@ function print(f: Figure): void {
   console.log(JSON.stringify({ bench: f.bench, metric: f.metric, value: f.value, unit: f.unit, ...(f.target ? { target: f.target } : {}) }))
 }
 
+/** Bounds a benchmark step, so a stalled browser read is reported instead of hanging the run. */
+function bounded<T>(what: string, p: Promise<T>, seconds = Number(process.env.LAYR_BENCH_STEP_SECONDS ?? 300)): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`bench: "${what}" took over ${seconds} s; stopped.`)), seconds * 1000)
+  })
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer))
+}
+
 async function withBenchPage<T>(fn: (page: Page, browser: Browser) => Promise<T>): Promise<T> {
   const configFile = fileURLToPath(new URL('./vite.config.ts', import.meta.url))
   const outDir = fileURLToPath(new URL('../node_modules/.cache/layr-bench', import.meta.url))
@@ -112,7 +121,7 @@ async function runPipeline(files: string[], sizeMiB: number, bigMiB: number, rou
     if (process.env.LAYR_BENCH_STAGES) {
       for (const f of await page.evaluate((m) => window.bench.stageBreakdown(m), Math.min(sizeMiB, 64))) print(f)
     }
-    const figures = await page.evaluate((o) => window.bench.pipelineBench(o), { sizeMiB, rounds, ...(process.env.LAYR_BENCH_LOOKAHEAD ? { lookahead: Number(process.env.LAYR_BENCH_LOOKAHEAD) } : {}), ...(process.env.LAYR_BENCH_WORKERS ? { workers: Number(process.env.LAYR_BENCH_WORKERS) } : {}), ...(process.env.LAYR_BENCH_MODE ? { mode: process.env.LAYR_BENCH_MODE } : {}) })
+    const figures = await bounded('pipeline figures', page.evaluate((o) => window.bench.pipelineBench(o), { sizeMiB, rounds, ...(process.env.LAYR_BENCH_LOOKAHEAD ? { lookahead: Number(process.env.LAYR_BENCH_LOOKAHEAD) } : {}), ...(process.env.LAYR_BENCH_WORKERS ? { workers: Number(process.env.LAYR_BENCH_WORKERS) } : {}), ...(process.env.LAYR_BENCH_MODE ? { mode: process.env.LAYR_BENCH_MODE } : {}) }))
     for (const f of figures) print(f)
 
     // Peak memory while encoding 1 GiB (shares released as a network upload would): the
@@ -132,10 +141,11 @@ async function runPipeline(files: string[], sizeMiB: number, bigMiB: number, rou
         await new Promise((r) => setTimeout(r, 25))
       }
     })()
-    for (const f of await page.evaluate((m) => window.bench.fileRead(m), bigMiB)) print(f)
-    const r = await page
-      .evaluate(([m, mode]) => window.bench.encodeOnly(m, 2, mode), [bigMiB, process.env.LAYR_BENCH_MODE ?? 'encoder'] as const)
-      .finally(() => (sampling = false))
+    for (const f of await bounded('file read', page.evaluate((m) => window.bench.fileRead(m), bigMiB))) print(f)
+    const r = await bounded(
+      `encode ${bigMiB} MiB`,
+      page.evaluate(([m, mode]) => window.bench.encodeOnly(m, 2, mode), [bigMiB, process.env.LAYR_BENCH_MODE ?? 'encoder'] as const),
+    ).finally(() => (sampling = false))
     await sampler
     const MiB = 1024 * 1024
     print({ bench: 'pipeline', metric: `encode_${bigMiB}MiB_MBps`, value: Math.round((bigMiB * 1.048576) / (r.ms / 1000)), unit: 'MB/s' })

@@ -1,14 +1,16 @@
 /**
- * The Layr relay: one process, one address. Today it serves the built app and
- * its health; the peer network (libp2p bootstrap, circuit-relay-v2 signalling,
- * kad-dht) and the dev ledger join it on the same port.
+ * The Layr relay: one process, one address. It serves the built app, /health,
+ * /bootstrap.json and /metrics, and on the same port the peer network (libp2p
+ * over WebSocket: circuit-relay-v2 signalling, kad-dht). The dev ledger joins later.
  */
+import './polyfill.ts' // first: Node 20 lacks Promise.withResolvers and WebSocket, which libp2p needs
 import { configFromEnv, ConfigError } from './config.ts'
 import { startRelay } from './relay.ts'
 
 try {
   const relay = await startRelay(configFromEnv())
   console.log(`Layr is running at ${relay.url}`)
+  console.log(`Relay peer id ${relay.peerId}; libp2p on the same port: ${relay.multiaddrs.join(' ')}`)
   console.log('Open it in a browser to back up files; leave a tab open to host. Ctrl-C stops it.')
   const stop = (): void => {
     void relay.stop().then(() => process.exit(0))

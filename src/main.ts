@@ -3,6 +3,7 @@ import App from './App.svelte'
 import * as core from './core/index.ts'
 import { createWorkerHasher } from './adapters/hashing/worker-hasher.ts'
 import { workerEncoder } from './adapters/encoding/worker-encoder.ts'
+import './net/expose.ts'
 
 window.layrCore = core
 window.layrAdapters = { createWorkerHasher, workerEncoder }

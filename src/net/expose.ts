@@ -1,0 +1,109 @@
+/**
+ * `window.layrNet`: this tab's network node, for end-to-end tests and the browser console.
+ * libp2p (about 600 KB) is loaded on the first `start()` as a separate chunk, so importing this
+ * file costs the app nothing until the network is used.
+ */
+import type * as Net from './index.ts'
+
+export type NetModule = typeof Net
+
+export interface StartOptions {
+  /** Relay multiaddrs; default: /bootstrap.json of `origin`. */
+  readonly bootstrap?: readonly string[]
+  /** Default: the page's origin. */
+  readonly origin?: string
+  /** Default: whether the page's host is loopback or private. */
+  readonly loopback?: boolean
+}
+
+export interface LayrNet {
+  /** Starts this tab's node (once; later calls return the running node's status). */
+  start(options?: StartOptions): Promise<Net.NetworkStatus>
+  readonly node: Net.PeerNode | undefined
+  /** The network module, loaded by start(). */
+  readonly lib: NetModule | undefined
+  /** Relay connection events since start, with their time (performance.now()). */
+  readonly relayEvents: ReadonlyArray<{ readonly at: number; readonly event: Net.KeeperEvent }>
+  status(): Net.NetworkStatus
+  waitForCircuitAddress(timeoutMs?: number): Promise<string[]>
+  /** Closest peers to a key (hex), or to a random key. */
+  closestPeers(keyHex?: string, timeoutMs?: number): Promise<string[]>
+  findPeer(peerId: string, timeoutMs?: number): Promise<string[]>
+  stop(): Promise<void>
+}
+
+declare global {
+  interface Window {
+    layrNet: LayrNet
+  }
+}
+
+let lib: NetModule | undefined
+let node: Net.PeerNode | undefined
+let starting: Promise<Net.NetworkStatus> | undefined
+const relayEvents: Array<{ at: number; event: Net.KeeperEvent }> = []
+
+function running(): { lib: NetModule; node: Net.PeerNode } {
+  if (!lib || !node) throw new Error('layrNet: call start() first')
+  return { lib, node }
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1)
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  return out
+}
+
+async function start(options: StartOptions = {}): Promise<Net.NetworkStatus> {
+  const net = (lib ??= await import('./index.ts'))
+  const origin = options.origin ?? location.origin
+  const bootstrap = options.bootstrap ?? (await net.fetchBootstrap({ origin })).multiaddrs
+  node = await net.createPeerNode({
+    bootstrap,
+    privateKey: await net.generateKeyPair('Ed25519'),
+    loopback: options.loopback ?? net.isPrivateHost(new URL(origin).hostname),
+    // Only refetch when the addresses came from /bootstrap.json in the first place.
+    refreshBootstrap: options.bootstrap ? undefined : async () => (await net.fetchBootstrap({ origin, timeoutMs: 3000 })).multiaddrs,
+    onRelayEvent: (event) => relayEvents.push({ at: performance.now(), event }),
+  })
+  return net.networkStatus(node)
+}
+
+const api: LayrNet = {
+  start(options) {
+    if (node) return Promise.resolve(running().lib.networkStatus(running().node))
+    starting ??= start(options).finally(() => (starting = undefined))
+    return starting
+  },
+  get node() {
+    return node
+  },
+  get lib() {
+    return lib
+  },
+  relayEvents,
+  status() {
+    const r = running()
+    return r.lib.networkStatus(r.node)
+  },
+  waitForCircuitAddress(timeoutMs) {
+    const r = running()
+    return r.lib.waitForCircuitAddress(r.node, { timeoutMs })
+  },
+  closestPeers(keyHex, timeoutMs) {
+    const r = running()
+    const key = keyHex ? hexToBytes(keyHex) : crypto.getRandomValues(new Uint8Array(32))
+    return r.lib.closestPeers(r.node, key, { timeoutMs })
+  },
+  findPeer(peerId, timeoutMs) {
+    const r = running()
+    return r.lib.findPeer(r.node, peerId, { timeoutMs })
+  },
+  async stop() {
+    const current = node
+    node = undefined
+    await current?.stop()
+  },
+}
+
+window.layrNet = api
