@@ -29,6 +29,8 @@ export interface LayrNet {
   /** Closest peers to a key (hex), or to a random key. */
   closestPeers(keyHex?: string, timeoutMs?: number): Promise<string[]>
   findPeer(peerId: string, timeoutMs?: number): Promise<string[]>
+  /** Hosts shares for other peers in this tab, kept in IndexedDB database `dbName`, up to `quota` bytes. */
+  hostShares(quota: number, dbName?: string): Promise<Net.ShareHost>
   stop(): Promise<void>
 }
 
@@ -98,6 +100,12 @@ const api: LayrNet = {
   findPeer(peerId, timeoutMs) {
     const r = running()
     return r.lib.findPeer(r.node, peerId, { timeoutMs })
+  },
+  async hostShares(quota, dbName = 'layr-host') {
+    const r = running()
+    const host = new r.lib.ShareHost(await r.lib.openIdbShareStore(dbName), r.node.peerId.toString(), quota)
+    await r.lib.mountShareHost(r.node, host)
+    return host
   },
   async stop() {
     const current = node
