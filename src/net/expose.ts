@@ -29,6 +29,11 @@ export interface LayrNet {
   /** Closest peers to a key (hex), or to a random key. */
   closestPeers(keyHex?: string, timeoutMs?: number): Promise<string[]>
   findPeer(peerId: string, timeoutMs?: number): Promise<string[]>
+  /**
+   * 'peer' when this tab is the profile's peer (persistent identity, may host); 'client' when
+   * another tab of this profile already is, so this one runs with a throwaway identity.
+   */
+  readonly role: 'peer' | 'client' | undefined
   /** Hosts shares for other peers in this tab, kept in IndexedDB database `dbName`, up to `quota` bytes. */
   hostShares(quota: number, dbName?: string): Promise<Net.ShareHost>
   stop(): Promise<void>
@@ -43,6 +48,7 @@ declare global {
 let lib: NetModule | undefined
 let node: Net.PeerNode | undefined
 let starting: Promise<Net.NetworkStatus> | undefined
+let role: 'peer' | 'client' | undefined
 const relayEvents: Array<{ at: number; event: Net.KeeperEvent }> = []
 
 function running(): { lib: NetModule; node: Net.PeerNode } {
@@ -60,9 +66,11 @@ async function start(options: StartOptions = {}): Promise<Net.NetworkStatus> {
   const net = (lib ??= await import('./index.ts'))
   const origin = options.origin ?? location.origin
   const bootstrap = options.bootstrap ?? (await net.fetchBootstrap({ origin })).multiaddrs
+  const identity = await net.peerIdentity()
+  role = identity.role
   node = await net.createPeerNode({
     bootstrap,
-    privateKey: await net.generateKeyPair('Ed25519'),
+    privateKey: identity.privateKey,
     loopback: options.loopback ?? net.isPrivateHost(new URL(origin).hostname),
     // Only refetch when the addresses came from /bootstrap.json in the first place.
     refreshBootstrap: options.bootstrap ? undefined : async () => (await net.fetchBootstrap({ origin, timeoutMs: 3000 })).multiaddrs,
@@ -82,6 +90,9 @@ const api: LayrNet = {
   },
   get lib() {
     return lib
+  },
+  get role() {
+    return role
   },
   relayEvents,
   status() {
@@ -103,6 +114,7 @@ const api: LayrNet = {
   },
   async hostShares(quota, dbName = 'layr-host') {
     const r = running()
+    if (role === 'client') throw new r.lib.NotThePeerTabError()
     const host = new r.lib.ShareHost(await r.lib.openIdbShareStore(dbName), r.node.peerId.toString(), quota)
     await r.lib.mountShareHost(r.node, host)
     return host
