@@ -5,6 +5,7 @@
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test'
 import { createHash, randomBytes } from 'node:crypto'
+import { sharesHeld } from './helpers.ts'
 
 async function startTab(context: BrowserContext, host: boolean): Promise<{ page: Page; peerId: string }> {
   const page = await context.newPage()
@@ -17,22 +18,6 @@ async function startTab(context: BrowserContext, host: boolean): Promise<{ page:
     return status.peerId
   }, host)
   return { page, peerId }
-}
-
-async function sharesHeld(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const r = indexedDB.open('layr-host')
-      r.onsuccess = () => res(r.result)
-      r.onerror = () => rej(r.error)
-    })
-    const n = await new Promise<number>((res) => {
-      const req = db.transaction('records').objectStore('records').count()
-      req.onsuccess = () => res(req.result)
-    })
-    db.close()
-    return n
-  })
 }
 
 test('back up to four hosts, restore, survive n − k lost hosts, and name what is missing after that', async ({ browser }) => {

@@ -3,6 +3,7 @@
  * in IndexedDB; an owner tab stores, fetches, and deletes, and sends what a hostile peer would.
  */
 import { expect, test, type Page } from '@playwright/test'
+import { sharesHeld } from './helpers.ts'
 
 async function peerTab(page: Page): Promise<string> {
   await page.goto('/')
@@ -93,20 +94,8 @@ test('store, fetch, range, refusals and signed delete between two tabs', async (
       delete: 'ok',
       fetchAfterDelete: 'not-found',
     })
-    const counters = await hostPage.evaluate(async () => {
-      // The host's own view: what it stored and served.
-      const db = await new Promise<IDBDatabase>((res, rej) => {
-        const r = indexedDB.open('layr-host-e2e')
-        r.onsuccess = () => res(r.result)
-        r.onerror = () => rej(r.error)
-      })
-      const count = await new Promise<number>((res) => {
-        const req = db.transaction('records').objectStore('records').count()
-        req.onsuccess = () => res(req.result)
-      })
-      db.close()
-      return count
-    })
+    // The host's own store, read directly: nothing is left after the signed delete.
+    const counters = await sharesHeld(hostPage, 'layr-host-e2e')
     expect(counters).toBe(0)
   } finally {
     await hostCtx.close()
