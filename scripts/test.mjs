@@ -48,24 +48,40 @@ function freePort() {
   })
 }
 
+/** Passed/failed counts from a runner's JSON report, or undefined when it wrote none. */
+function unit(report) {
+  return report && { passed: report.numPassedTests, failed: report.numFailedTests, label: 'unit test(s)' }
+}
+
+function e2e(report) {
+  const s = report?.stats
+  if (!s) return undefined
+  if (s.flaky > 0) console.log(`note: ${s.flaky} end-to-end test(s) passed only on retry (flaky).`)
+  return { passed: s.expected + s.flaky, failed: s.unexpected, label: 'end-to-end test(s)' }
+}
+
+/** Adds a runner's counts; a runner that failed without a failing test, or wrote no report, is one failure. */
+function tally(runner, ok, counts) {
+  if (!counts) {
+    failed++
+    failures.push(`${runner} produced no report`)
+    return
+  }
+  passed += counts.passed
+  failed += counts.failed
+  if (counts.failed > 0) failures.push(`${counts.failed} ${counts.label}`)
+  if (!ok && counts.failed === 0) {
+    failed++
+    failures.push(`${runner} (run error)`)
+  }
+}
+
 check('tsc', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'])
 check('svelte-check', bin('svelte-check'), ['--tsconfig', './tsconfig.json', '--fail-on-warnings', '--output', 'human'])
 
 const unitJson = join(tmp, 'vitest.json')
 const unitOk = step('unit tests', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${unitJson}`])
-const unit = readJson(unitJson)
-if (unit) {
-  passed += unit.numPassedTests
-  failed += unit.numFailedTests
-  if (unit.numFailedTests > 0) failures.push(`${unit.numFailedTests} unit test(s)`)
-  if (!unitOk && unit.numFailedTests === 0) {
-    failed++
-    failures.push('vitest (suite error)')
-  }
-} else {
-  failed++
-  failures.push('vitest produced no report')
-}
+tally('vitest', unitOk, unit(readJson(unitJson)))
 
 const e2eJson = join(tmp, 'playwright.json')
 const port = process.env.LAYR_E2E_PORT ?? String(await freePort())
@@ -73,21 +89,7 @@ const e2eOk = step('end-to-end tests', bin('playwright'), ['test', '--reporter=l
   PLAYWRIGHT_JSON_OUTPUT_NAME: e2eJson,
   LAYR_E2E_PORT: port,
 })
-const e2e = existsSync(e2eJson) ? readJson(e2eJson) : undefined
-if (e2e?.stats) {
-  const s = e2e.stats
-  passed += s.expected + s.flaky
-  failed += s.unexpected
-  if (s.unexpected > 0) failures.push(`${s.unexpected} end-to-end test(s)`)
-  if (s.flaky > 0) console.log(`note: ${s.flaky} end-to-end test(s) passed only on retry (flaky).`)
-  if (!e2eOk && s.unexpected === 0) {
-    failed++
-    failures.push('playwright (run error)')
-  }
-} else {
-  failed++
-  failures.push('playwright produced no report')
-}
+tally('playwright', e2eOk, e2e(existsSync(e2eJson) ? readJson(e2eJson) : undefined))
 
 if (failures.length) console.log(`\nfailed: ${failures.join('; ')}`)
 console.log(`\ntests: ${passed} passed, ${failed} failed`)

@@ -8,7 +8,8 @@ import libWasmUrl from '@digitaldefiance/reed-solomon-erasure.wasm/wasm?url'
 import { Vault, createReedSolomon, encodeFile, decodeFile, makePolicy, inlineEncoder, type FetchShare, type EncoderFactory } from '../../src/core/index.ts'
 import { createWorkerHasher } from '../../src/adapters/hashing/worker-hasher.ts'
 import { workerEncoder } from '../../src/adapters/encoding/worker-encoder.ts'
-import { inlineHasher, type ShareHasher } from '../../src/core/merkle/index.ts'
+import { inlineHasher, merkleRoot, type ShareHasher } from '../../src/core/merkle/index.ts'
+import { FileCipher } from '../../src/core/crypto/index.ts'
 
 const hashers = new Map<number, ShareHasher>()
 function hasherFor(workers: number): ShareHasher {
@@ -121,8 +122,7 @@ export async function encodeOnly(sizeMiB: number, workers = 2, mode = 'encoder')
 }
 
 export async function pipelineBench(opts: { sizeMiB: number; rounds: number; lookahead?: number; workers?: number; mode?: string }): Promise<Figure[]> {
-  const hasher = hasherFor(opts.workers ?? 2)
-  const encoder = opts.mode === 'hasher' ? undefined : workerEncoder(opts.workers ?? 2)
+  const encoder = opts.mode === 'hasher' ? inlineEncoder(hasherFor(opts.workers ?? 2)) : workerEncoder(opts.workers ?? 2)
   const size = opts.sizeMiB * MiB
   const policy = makePolicy({ k: 4, n: 8 })
   const vault = await Vault.create()
@@ -140,7 +140,7 @@ export async function pipelineBench(opts: { sizeMiB: number; rounds: number; loo
     bestAes = Math.min(bestAes, await aesAlone(blob, false))
     const last = round === opts.rounds - 1
     const t = await time(async () => {
-      const r = await collect(blob, policy, vault, last, hasher, encoder, opts.lookahead)
+      const r = await collect(blob, policy, vault, last, encoder, opts.lookahead)
       if (last) ({ manifest, store } = r)
     })
     bestPipe = Math.min(bestPipe, t)
@@ -179,9 +179,9 @@ export async function pipelineBench(opts: { sizeMiB: number; rounds: number; loo
   return figures
 }
 
-async function collect(blob: Blob, policy: ReturnType<typeof makePolicy>, vault: Vault, keep: boolean, hasher: ShareHasher, encoder: EncoderFactory | undefined, lookahead?: number) {
+async function collect(blob: Blob, policy: ReturnType<typeof makePolicy>, vault: Vault, keep: boolean, encoder: EncoderFactory, lookahead?: number) {
   const store = new Map<string, Uint8Array>()
-  const gen = encodeFile(blob, policy, vault, { hasher, ...(encoder ? { encoder } : {}), ...(lookahead === undefined ? {} : { lookahead }) })
+  const gen = encodeFile(blob, policy, vault, { encoder, ...(lookahead === undefined ? {} : { lookahead }) })
   for (;;) {
     const r = await gen.next()
     if (r.done) return { manifest: r.value, store }
@@ -253,8 +253,6 @@ async function rsVersusLibrary(bytes: number, k: number, n: number, rounds: numb
 
 /** Where encode time goes: each stage alone over the same bytes, one 4 MiB segment at a time. */
 export async function stageBreakdown(sizeMiB: number): Promise<Figure[]> {
-  const { FileCipher } = await import('../../src/core/crypto/index.ts')
-  const { merkleRoot } = await import('../../src/core/merkle/index.ts')
   const size = sizeMiB * MiB
   const blob = randomBlob(size)
   const seg = 4 * MiB - 256

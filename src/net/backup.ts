@@ -44,8 +44,9 @@ export interface BackupOptions {
   readonly discoverMs?: number
 }
 
-async function kadId(peer: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(peerIdFromString(peer).toMultihash().bytes)))
+/** The peer's Kademlia id, as kad-dht computes it: sha256 of the peer id's multihash. */
+function kadId(peer: string): Promise<Uint8Array> {
+  return sha256(peerIdFromString(peer).toMultihash().bytes)
 }
 
 /** Peers that answer STAT with room, as placement candidates. */
@@ -76,6 +77,9 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
   }
   const failed = new Set<string>()
   const holders = new Map<string, string>() // "segment/share" → peer
+  // Free space as the hosts reported it, less what this upload has stored on them since.
+  const free = new Map(hosts.map((h) => [h.peerId, h.free]))
+  const candidates = (): Candidate[] => hosts.map((h) => ({ ...h, free: free.get(h.peerId)! }))
   const gen = encodeFile(file, policy, vault, {
     ...(onProgress ? { onProgress } : {}),
     ...(signal ? { signal } : {}),
@@ -93,7 +97,7 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
     for (let attempt = 0; pending.length > 0; attempt++) {
       const targets = await Promise.all(pending.map(async (s) => ({ index: s.shareIndex, key: await sha256(s.key), size: s.bytes.length })))
       const taken = new Set(segment.shares.map((s) => holders.get(`${segment.index}/${s.shareIndex}`)).filter((p): p is string => !!p))
-      const plan = placeSegment(targets, hosts.filter((h) => !taken.has(h.peerId)), failed)
+      const plan = placeSegment(targets, candidates().filter((h) => !taken.has(h.peerId)), failed)
       if (plan.reduced || hosts.length - failed.size < policy.n) {
         onProgress?.({ type: 'place:reduced', segmentIndex: segment.index, hosts: hosts.length - failed.size })
       }
@@ -105,8 +109,7 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
             const res = await shareRequest(node, peer, { type: 'store', key: share.key, root: share.root, owner: vault.ownerPublicKey, bytes: share.bytes }, signal ? { signal } : {})
             if (res.status !== 'ok') throw new Error(`${res.status}: ${res.message}`)
             holders.set(`${segment.index}/${share.shareIndex}`, peer)
-            const host = hosts.find((h) => h.peerId === peer)
-            if (host) (host as { free: number }).free -= share.bytes.length
+            free.set(peer, free.get(peer)! - share.bytes.length)
             onProgress?.({ type: 'place:share', segmentIndex: segment.index, shareIndex: share.shareIndex, peer })
             return undefined
           } catch {

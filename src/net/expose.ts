@@ -4,6 +4,7 @@
  * file costs the app nothing until the network is used.
  */
 import type * as Net from './index.ts'
+import { fromHex } from '../core/bytes.ts'
 
 export type NetModule = typeof Net
 
@@ -56,12 +57,6 @@ function running(): { lib: NetModule; node: Net.PeerNode } {
   return { lib, node }
 }
 
-function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length >> 1)
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
-  return out
-}
-
 async function start(options: StartOptions = {}): Promise<Net.NetworkStatus> {
   const net = (lib ??= await import('./index.ts'))
   const origin = options.origin ?? location.origin
@@ -105,7 +100,7 @@ const api: LayrNet = {
   },
   closestPeers(keyHex, timeoutMs) {
     const r = running()
-    const key = keyHex ? hexToBytes(keyHex) : crypto.getRandomValues(new Uint8Array(32))
+    const key = keyHex ? fromHex(keyHex) : crypto.getRandomValues(new Uint8Array(32))
     return r.lib.closestPeers(r.node, key, { timeoutMs })
   },
   findPeer(peerId, timeoutMs) {

@@ -18,8 +18,8 @@ export type SelfTestStage = 'idle' | 'encoding' | 'decoding' | 'done' | 'failed'
  * memory. It shows what Layr does to a file before any of it leaves the tab.
  */
 export class SelfTest {
-  readonly #hasher = createWorkerHasher()
-  readonly #encoder = workerEncoder()
+  // Workers are made on the first run, not when the app starts.
+  #workers: { hasher: ReturnType<typeof createWorkerHasher>; encoder: ReturnType<typeof workerEncoder> } | undefined
 
   stage = $state<SelfTestStage>('idle')
   fileName = $state('')
@@ -41,13 +41,14 @@ export class SelfTest {
     this.match = undefined
     this.message = ''
     try {
+      const workers = (this.#workers ??= { hasher: createWorkerHasher(), encoder: workerEncoder() })
       const vault = await Vault.create()
       const store = new Map<string, Uint8Array>()
       const onProgress = (e: PipelineProgress): void => {
         if (e.type === 'encode:segment' || e.type === 'decode:segment') this.bytesDone = e.bytesDone
       }
       this.stage = 'encoding'
-      const gen = encodeFile(file, DEFAULT_POLICY, vault, { onProgress, encoder: this.#encoder })
+      const gen = encodeFile(file, DEFAULT_POLICY, vault, { onProgress, encoder: workers.encoder })
       let r = await gen.next()
       while (!r.done) {
         for (const s of r.value.shares) store.set(`${s.segmentIndex}/${s.shareIndex}`, s.bytes.slice())
@@ -66,7 +67,7 @@ export class SelfTest {
       const original = new Uint8Array(await file.arrayBuffer())
       let offset = 0
       let same = true
-      for await (const part of decodeFile(manifest, vault, fetchShare, { onProgress, hasher: this.#hasher })) {
+      for await (const part of decodeFile(manifest, vault, fetchShare, { onProgress, hasher: workers.hasher })) {
         for (let i = 0; i < part.length && same; i++) if (part[i] !== original[offset + i]) same = false
         offset += part.length
       }

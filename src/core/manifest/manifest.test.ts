@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { encode } from 'cborg'
 import { Vault } from '../vault/index.ts'
 import { toHex } from '../bytes.ts'
+import { rejectionOf } from '../../testing/expect.ts'
 import { decodeManifest, encodeManifest, openManifest, sealManifest, type FileManifest } from './index.ts'
 
 const bytesOf = (n: number, f: (i: number) => number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => f(i) & 255)
@@ -49,16 +50,6 @@ function sampleManifest(owner: Uint8Array): FileManifest {
   }
 }
 
-async function expectName(p: Promise<unknown>, name: string): Promise<Error> {
-  try {
-    await p
-  } catch (err) {
-    expect((err as Error).name).toBe(name)
-    return err as Error
-  }
-  throw new Error(`expected ${name}`)
-}
-
 async function sha256Hex(b: Uint8Array): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(b))))
 }
@@ -97,7 +88,7 @@ describe('bad manifests', () => {
     const a = await Vault.create()
     const b = await Vault.create()
     const sealed = await sealManifest(sampleManifest(a.ownerPublicKey), a)
-    const err = await expectName(openManifest(sealed, b), 'WrongKeyError')
+    const err = await rejectionOf(openManifest(sealed, b), 'WrongKeyError')
     expect(err.message).toMatch(/another vault/)
   })
 
@@ -122,9 +113,9 @@ describe('bad manifests', () => {
   it('truncated and garbage input are ManifestCorruptError', async () => {
     const vault = await Vault.create()
     const sealed = await sealManifest(sampleManifest(vault.ownerPublicKey), vault)
-    await expectName(openManifest(sealed.subarray(0, sealed.length - 10), vault), 'ManifestCorruptError')
-    await expectName(openManifest(new Uint8Array([1, 2, 3]), vault), 'ManifestCorruptError')
-    await expectName(openManifest(new Uint8Array(0), vault), 'ManifestCorruptError')
+    await rejectionOf(openManifest(sealed.subarray(0, sealed.length - 10), vault), 'ManifestCorruptError')
+    await rejectionOf(openManifest(new Uint8Array([1, 2, 3]), vault), 'ManifestCorruptError')
+    await rejectionOf(openManifest(new Uint8Array(0), vault), 'ManifestCorruptError')
   })
 
   it('a manifest encrypted with our key but signed by someone else is a ManifestSignatureError', async () => {
@@ -142,7 +133,7 @@ describe('bad manifests', () => {
       },
     })
     const sealed = await sealManifest(sampleManifest(owner.ownerPublicKey), impostor)
-    const err = await expectName(openManifest(sealed, owner), 'ManifestSignatureError')
+    const err = await rejectionOf(openManifest(sealed, owner), 'ManifestSignatureError')
     expect(err.message).toMatch(/not signed by this vault/)
   })
 
@@ -162,7 +153,7 @@ describe('bad manifests', () => {
     const vault = await goldenVault()
     const m = structuredClone(sampleManifest(vault.ownerPublicKey)) as unknown as Record<string, unknown>
     mutate(m)
-    const err = await expectName(Promise.resolve().then(() => decodeManifest(encode(m))), 'ManifestCorruptError')
+    const err = await rejectionOf(Promise.resolve().then(() => decodeManifest(encode(m))), 'ManifestCorruptError')
     expect(err.message).toMatch(/Manifest field|version/)
   })
 })

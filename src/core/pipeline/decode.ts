@@ -6,6 +6,7 @@ import { inlineHasher, type ShareHasher } from '../merkle/index.ts'
 import { equal } from '../bytes.ts'
 import type { Vault } from '../vault/index.ts'
 import type { ProgressListener } from './progress.ts'
+import { runAhead } from './ahead.ts'
 
 /** Which share to fetch: everything the manifest says about it. */
 export interface ShareRef {
@@ -85,25 +86,17 @@ export async function* decodeFile(
   }
 
   onProgress?.({ type: 'decode:start', bytesTotal: manifest.size, segments: manifest.segments.length })
-  const inflight: Promise<Uint8Array>[] = []
   let next = 0
-  const launch = (): void => {
-    while (next < manifest.segments.length && inflight.length <= lookahead) {
-      const p = decodeSegment(manifest.segments[next]!)
-      p.catch(() => undefined)
-      inflight.push(p)
-      next++
-    }
-  }
   let bytesDone = 0
-  for (let i = 0; i < manifest.segments.length; i++) {
+  try {
+    for await (const plaintext of runAhead(manifest.segments, lookahead, decodeSegment, signal)) {
+      bytesDone += plaintext.length
+      onProgress?.({ type: 'decode:segment', segmentIndex: next++, bytesDone, bytesTotal: manifest.size })
+      yield plaintext
+    }
+  } catch (err) {
     throwIfCancelled(signal)
-    launch()
-    const plaintext = await inflight.shift()!
-    launch()
-    bytesDone += plaintext.length
-    onProgress?.({ type: 'decode:segment', segmentIndex: i, bytesDone, bytesTotal: manifest.size })
-    yield plaintext
+    throw err
   }
   onProgress?.({ type: 'decode:done', bytesTotal: manifest.size })
 }

@@ -1,14 +1,14 @@
 import { concat, utf8 } from '../bytes.ts'
-import { FileCipher } from '../crypto/index.ts'
+import { CHUNK_SIZE, FileCipher } from '../crypto/index.ts'
 import { type RedundancyPolicy, makePolicy } from '../erasure/index.ts'
 import { throwIfCancelled } from '../errors.ts'
 import { MANIFEST_VERSION, type FileManifest, type SegmentEntry } from '../manifest/index.ts'
-import { LEAF_SIZE, type ShareHasher } from '../merkle/index.ts'
+import { LEAF_SIZE } from '../merkle/index.ts'
 import { planSegments, segmentSpec, DEFAULT_SHARE_SIZE, type SegmentSpec } from '../segment/index.ts'
-import { CHUNK_SIZE } from '../crypto/index.ts'
 import type { Vault } from '../vault/index.ts'
 import type { ProgressListener } from './progress.ts'
 import type { BlobLike } from './reader.ts'
+import { runAhead } from './ahead.ts'
 import { inlineEncoder, shareViews, type EncoderFactory, type SegmentBuffers } from './segment-encoder.ts'
 
 export type { BlobLike }
@@ -43,9 +43,10 @@ export interface EncodeOptions {
   readonly lookahead?: number
   readonly onProgress?: ProgressListener
   readonly signal?: AbortSignal
-  /** Where Merkle roots are computed by the default inline encoder (default: this thread). */
-  readonly hasher?: ShareHasher
-  /** Where segments are coded (default: inline, on this thread). The browser passes Workers. */
+  /**
+   * Where segments are coded (default: `inlineEncoder()`, on this thread). The browser passes
+   * Workers; `inlineEncoder(hasher)` codes here and hashes elsewhere.
+   */
   readonly encoder?: EncoderFactory
 }
 
@@ -74,7 +75,7 @@ export async function* encodeFile(
   const wrappedKey = await vault.wrapFileKey(fileKey, fileId)
   const { signal, onProgress } = options
 
-  const encoder = await (options.encoder ?? inlineEncoder(options.hasher))({ blob, fileKey, fileId, k, n })
+  const encoder = await (options.encoder ?? inlineEncoder())({ blob, fileKey, fileId, k, n })
   fileKey.fill(0)
   const lookahead = Math.max(0, Math.min(options.lookahead ?? encoder.parallelism - 1, 8))
   // Full segments' buffers are recycled through `pool` when the consumer releases them.
@@ -106,37 +107,25 @@ export async function* encodeFile(
   onProgress?.({ type: 'encode:start', bytesTotal: plan.fileSize, segments: plan.count })
   const specs = Array.from({ length: plan.count }, (_, i) => segmentSpec(plan, i))
   const entries: SegmentEntry[] = []
-  const inflight: Promise<EncodedSegment>[] = []
-  let next = 0
   let bytesDone = 0
-  const launch = (): void => {
-    while (next < plan.count && inflight.length <= lookahead) {
-      const p = processSegment(specs[next]!)
-      p.catch(() => undefined) // observed when awaited; avoid unhandled rejections for dropped lookahead
-      inflight.push(p)
-      next++
-    }
-  }
   try {
-    for (let i = 0; i < plan.count; i++) {
-      throwIfCancelled(signal)
-      launch()
-      const segment = await inflight.shift()!
-      const spec = specs[i]!
+    for await (const segment of runAhead(specs, lookahead, processSegment, signal)) {
+      const spec = specs[segment.index]!
       entries.push({
-        index: i,
+        index: spec.index,
         plaintextLength: spec.plaintextLength,
         ciphertextLength: spec.ciphertextLength,
         shareSize: spec.shareSize,
         shares: segment.shares.map((s) => ({ index: s.shareIndex, key: s.key, root: s.root, holders: [], contracts: [] })),
       })
       bytesDone += spec.plaintextLength
-      launch()
-      onProgress?.({ type: 'encode:segment', segmentIndex: i, bytesDone, bytesTotal: plan.fileSize })
+      onProgress?.({ type: 'encode:segment', segmentIndex: spec.index, bytesDone, bytesTotal: plan.fileSize })
       yield segment
     }
+  } catch (err) {
+    throwIfCancelled(signal)
+    throw err
   } finally {
-    inflight.length = 0
     encoder.close()
   }
   throwIfCancelled(signal)

@@ -3,7 +3,8 @@ import { Vault } from '../vault/index.ts'
 import { makePolicy } from '../erasure/index.ts'
 import { planSegments } from '../segment/index.ts'
 import { LEAF_SIZE } from '../merkle/index.ts'
-import { NotEnoughSharesError, type LayrError } from '../errors.ts'
+import type { NotEnoughSharesError } from '../errors.ts'
+import { rejectionOf } from '../../testing/expect.ts'
 import { corruptors, patternBytes, subsets, type CorruptorName } from '../../testing/corruptors.ts'
 import { decodeAll, decodeFile, encodeAll, encodeFile, type BlobLike, type FetchShare, type PipelineProgress } from './index.ts'
 
@@ -22,16 +23,6 @@ function fetcherFor(segments: { shares: readonly { segmentIndex: number; shareIn
   const store = new Map<string, Uint8Array>()
   for (const seg of segments) for (const s of seg.shares) store.set(`${s.segmentIndex}/${s.shareIndex}`, s.bytes)
   return { store, fetch: async (ref) => store.get(`${ref.segmentIndex}/${ref.shareIndex}`) }
-}
-
-async function expectError(p: Promise<unknown>, name: string): Promise<LayrError> {
-  try {
-    await p
-  } catch (err) {
-    expect((err as Error).name).toBe(name)
-    return err as LayrError
-  }
-  throw new Error(`expected ${name}, but it succeeded`)
 }
 
 describe('round trips', () => {
@@ -131,7 +122,7 @@ describe('k of n', () => {
         expect(await run, `lost ${lost} corrupt ${corrupt}`).toEqual(data)
         for (const r of rejected) expect([...lost, ...corrupt]).toContain(r)
       } else {
-        const err = (await expectError(run, 'NotEnoughSharesError')) as NotEnoughSharesError
+        const err = (await rejectionOf(run, 'NotEnoughSharesError')) as NotEnoughSharesError
         expect(err.segmentIndex).toBe(target)
         expect(err.good).toBe(good)
         expect(err.needed).toBe(small.k)
@@ -165,7 +156,7 @@ describe('bad input', () => {
     const other = await Vault.create()
     const { manifest, segments } = await encodeAll(blobOf(patternBytes(1000)), policy, vault, { shareSize: SHARE })
     const { fetch } = fetcherFor(segments)
-    await expectError(decodeAll(manifest, other, fetch), 'WrongKeyError')
+    await rejectionOf(decodeAll(manifest, other, fetch), 'WrongKeyError')
   })
 
   it('shares of another file cannot stand in (roots differ)', async () => {
@@ -173,7 +164,7 @@ describe('bad input', () => {
     const a = await encodeAll(blobOf(patternBytes(5000, 1)), policy, vault, { shareSize: SHARE })
     const b = await encodeAll(blobOf(patternBytes(5000, 2)), policy, vault, { shareSize: SHARE })
     const { fetch } = fetcherFor(b.segments)
-    const err = (await expectError(decodeAll(a.manifest, vault, fetch), 'NotEnoughSharesError')) as NotEnoughSharesError
+    const err = (await rejectionOf(decodeAll(a.manifest, vault, fetch), 'NotEnoughSharesError')) as NotEnoughSharesError
     expect(err.failures.every((f) => f.reason === 'corrupt')).toBe(true)
   })
 
@@ -188,7 +179,7 @@ describe('bad input', () => {
       },
     }
     const gen = encodeFile(blob, { k: 5, n: 4, repairThreshold: 4 }, vault)
-    await expectError(gen.next(), 'InvalidPolicyError')
+    await rejectionOf(gen.next(), 'InvalidPolicyError')
     expect(read).toBe(false)
   })
 
@@ -217,7 +208,7 @@ describe('bad input', () => {
   it('a file that shrinks while being read is a clear error', async () => {
     const vault = await Vault.create()
     const blob: BlobLike = { size: 100, slice: () => ({ arrayBuffer: async () => new ArrayBuffer(40) }) }
-    const err = await expectError(encodeAll(blob, policy, vault), 'InvalidInputError')
+    const err = await rejectionOf(encodeAll(blob, policy, vault), 'InvalidInputError')
     expect(err.message).toMatch(/changed while it was read/)
   })
 
@@ -227,7 +218,7 @@ describe('bad input', () => {
     const gen = encodeFile(blobOf(patternBytes(4 * SEG)), policy, vault, { shareSize: SHARE, signal: ac.signal })
     await gen.next()
     ac.abort()
-    await expectError(gen.next(), 'CancelledError')
+    await rejectionOf(gen.next(), 'CancelledError')
   })
 
   it('decoding streams: the first segment arrives before later shares are fetched', async () => {
