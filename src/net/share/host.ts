@@ -9,6 +9,8 @@ import { LEAF_SIZE, merkleRoot } from '../../core/merkle/index.ts'
 import { shareKey } from '../../core/pipeline/index.ts'
 import { verifySignature } from '../../core/vault/index.ts'
 import type { ShareStore } from '../../ports/share-store.ts'
+import type { RecordStore } from '../../ports/record-store.ts'
+import { RECORD_LIMITS, verifyRecord } from '../../core/records/index.ts'
 import type { ShareRequest, ShareResponse } from './messages.ts'
 
 const DELETE_CONTEXT = utf8('layr/v1/delete\0')
@@ -33,6 +35,8 @@ export class ShareHost {
     private readonly store: ShareStore,
     private readonly peerId: string,
     quota: number,
+    /** Other owners' manifest records; without it the host answers record requests not-found. */
+    private readonly records?: RecordStore,
   ) {
     this.#quota = quota
   }
@@ -56,11 +60,44 @@ export class ShareHost {
     return res
   }
 
+  /** Bytes held for others: shares and manifest records, which share one quota. */
+  async #used(): Promise<{ bytes: number; shares: number }> {
+    const [u, r] = await Promise.all([this.store.usage(), this.records?.usage()])
+    return { bytes: u.bytes + (r?.bytes ?? 0), shares: u.shares }
+  }
+
   async #handle(req: ShareRequest): Promise<ShareResponse> {
     switch (req.type) {
       case 'stat': {
-        const u = await this.store.usage()
+        const u = await this.#used()
         return { status: 'ok', stat: { quota: this.#quota, used: u.bytes, shares: u.shares } }
+      }
+      case 'record-put': {
+        if (!this.records) return { status: 'not-found', message: 'This host keeps no manifests.' }
+        const r = req.record
+        if (!verifyRecord(r)) return { status: 'unauthorized', message: 'The manifest record is not signed by its owner.' }
+        const existing = await this.records.get(r.owner, r.fileId)
+        if (!existing && (await this.records.list(r.owner)).length >= RECORD_LIMITS.perOwner) {
+          return { status: 'over-quota', message: `This host keeps at most ${RECORD_LIMITS.perOwner} manifests per owner.` }
+        }
+        const u = await this.#used()
+        if (u.bytes - (existing?.sealed.length ?? 0) + r.sealed.length > this.#quota) {
+          return { status: 'over-quota', message: `This host has ${Math.max(0, this.#quota - u.bytes)} bytes free of its quota.` }
+        }
+        const kept = await this.records.put(r)
+        this.counters.stored++
+        return { status: 'ok', entries: [{ fileId: kept.fileId, revision: kept.revision }] }
+      }
+      case 'record-list': {
+        if (!this.records) return { status: 'ok', entries: [] }
+        const list = await this.records.list(req.owner)
+        return { status: 'ok', entries: list.map((r) => ({ fileId: r.fileId, revision: r.revision })) }
+      }
+      case 'record-get': {
+        const r = await this.records?.get(req.owner, req.fileId)
+        if (!r) return { status: 'not-found', message: 'This host keeps no such manifest.' }
+        this.counters.served++
+        return { status: 'ok', record: r }
       }
       case 'fetch': {
         const bytes = await this.store.get(toHex(req.key), req.range)
@@ -76,7 +113,7 @@ export class ShareHost {
         if (!equal(await shareKey(root), key)) return { status: 'bad-request', message: 'The share key is not derived from its root.' }
         const hex = toHex(key)
         const existing = await this.store.record(hex)
-        const u = await this.store.usage()
+        const u = await this.#used()
         if (u.bytes - (existing?.size ?? 0) + bytes.length > this.#quota) {
           return { status: 'over-quota', message: `This host has ${Math.max(0, this.#quota - u.bytes)} bytes free of its quota.` }
         }

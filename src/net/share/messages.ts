@@ -6,6 +6,7 @@
 import { decode, encode } from 'cborg'
 import { LayrError } from '../../core/errors.ts'
 import { MAX_SHARE_SIZE } from '../../core/segment/index.ts'
+import { RECORD_LIMITS, type ManifestRecord } from '../../core/records/index.ts'
 
 export const SHARE_PROTOCOL = '/layr/share/1.0.0'
 /** The largest frame either side accepts: a whole share plus room for the fields around it. */
@@ -26,11 +27,26 @@ export type ShareRequest =
   | { readonly type: 'fetch'; readonly key: Uint8Array; readonly range?: ByteRange }
   | { readonly type: 'delete'; readonly key: Uint8Array; readonly signature: Uint8Array }
   | { readonly type: 'stat' }
+  | { readonly type: 'record-put'; readonly record: ManifestRecord }
+  | { readonly type: 'record-list'; readonly owner: Uint8Array }
+  | { readonly type: 'record-get'; readonly owner: Uint8Array; readonly fileId: Uint8Array }
+
+/** One line of a record-list answer. */
+export interface RecordEntry {
+  readonly fileId: Uint8Array
+  readonly revision: number
+}
 
 export type ErrorStatus = 'not-found' | 'bad-request' | 'over-quota' | 'root-mismatch' | 'unauthorized' | 'error'
 
 export type ShareResponse =
-  | { readonly status: 'ok'; readonly bytes?: Uint8Array; readonly stat?: HostStat }
+  | {
+      readonly status: 'ok'
+      readonly bytes?: Uint8Array
+      readonly stat?: HostStat
+      readonly record?: ManifestRecord
+      readonly entries?: readonly RecordEntry[]
+    }
   | { readonly status: ErrorStatus; readonly message: string }
 
 export interface HostStat {
@@ -74,6 +90,32 @@ function uint(v: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number 
   return v
 }
 
+function map(v: unknown, field: string): Rec {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) fail(`${field} must be a map`)
+  return v as Rec
+}
+
+function record(v: unknown): ManifestRecord {
+  const r = map(v, 'record')
+  only(r, ['owner', 'fileId', 'revision', 'sealed', 'signature'])
+  return {
+    owner: bytes(r.owner, 'record.owner', 32, 32),
+    fileId: bytes(r.fileId, 'record.fileId', 16, 16),
+    revision: uint(r.revision, 'record.revision'),
+    sealed: bytes(r.sealed, 'record.sealed', 0, RECORD_LIMITS.sealedBytes),
+    signature: bytes(r.signature, 'record.signature', 64, 64),
+  }
+}
+
+function entries(v: unknown): RecordEntry[] {
+  if (!Array.isArray(v) || v.length > RECORD_LIMITS.perOwner) fail(`entries must be a list of at most ${RECORD_LIMITS.perOwner}`)
+  return v.map((e) => {
+    const m = map(e, 'entry')
+    only(m, ['fileId', 'revision'])
+    return { fileId: bytes(m.fileId, 'entry.fileId', 16, 16), revision: uint(m.revision, 'entry.revision') }
+  })
+}
+
 export function encodeRequest(req: ShareRequest): Uint8Array {
   return encode(req.type === 'fetch' && req.range === undefined ? { type: req.type, key: req.key } : req)
 }
@@ -94,8 +136,7 @@ export function decodeRequest(frame: Uint8Array): ShareRequest {
       only(r, ['type', 'key', 'range'])
       const key = bytes(r.key, 'key', 32, 32)
       if (r.range === undefined) return { type: 'fetch', key }
-      const range = r.range as Rec
-      if (typeof range !== 'object' || range === null) fail('range must be a map')
+      const range = map(r.range, 'range')
       only(range, ['offset', 'length'])
       return { type: 'fetch', key, range: { offset: uint(range.offset, 'range.offset', MAX_SHARE_SIZE), length: uint(range.length, 'range.length', MAX_SHARE_SIZE) } }
     }
@@ -105,6 +146,15 @@ export function decodeRequest(frame: Uint8Array): ShareRequest {
     case 'stat':
       only(r, ['type'])
       return { type: 'stat' }
+    case 'record-put':
+      only(r, ['type', 'record'])
+      return { type: 'record-put', record: record(r.record) }
+    case 'record-list':
+      only(r, ['type', 'owner'])
+      return { type: 'record-list', owner: bytes(r.owner, 'owner', 32, 32) }
+    case 'record-get':
+      only(r, ['type', 'owner', 'fileId'])
+      return { type: 'record-get', owner: bytes(r.owner, 'owner', 32, 32), fileId: bytes(r.fileId, 'fileId', 16, 16) }
     default:
       return fail(`unknown request type "${String(r.type)}"`)
   }
@@ -122,12 +172,13 @@ export function decodeResponse(frame: Uint8Array): ShareResponse {
     if (typeof r.message !== 'string' || r.message.length > 1024) fail('message must be a short string')
     return { status: r.status as ErrorStatus, message: r.message }
   }
-  only(r, ['status', 'bytes', 'stat'])
-  const out: { status: 'ok'; bytes?: Uint8Array; stat?: HostStat } = { status: 'ok' }
+  only(r, ['status', 'bytes', 'stat', 'record', 'entries'])
+  const out: { status: 'ok'; bytes?: Uint8Array; stat?: HostStat; record?: ManifestRecord; entries?: RecordEntry[] } = { status: 'ok' }
+  if (r.record !== undefined) out.record = record(r.record)
+  if (r.entries !== undefined) out.entries = entries(r.entries)
   if (r.bytes !== undefined) out.bytes = bytes(r.bytes, 'bytes', 0, MAX_SHARE_SIZE)
   if (r.stat !== undefined) {
-    const s = r.stat as Rec
-    if (typeof s !== 'object' || s === null) fail('stat must be a map')
+    const s = map(r.stat, 'stat')
     only(s, ['quota', 'used', 'shares'])
     out.stat = { quota: uint(s.quota, 'stat.quota'), used: uint(s.used, 'stat.used'), shares: uint(s.shares, 'stat.shares') }
   }

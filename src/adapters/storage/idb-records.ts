@@ -1,0 +1,105 @@
+/**
+ * RecordStore on IndexedDB: one object store keyed by "ownerHex/fileIdHex" with an index on the
+ * owner. A put reads and writes in one transaction, so two puts of one file cannot both win.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import { toHex } from '../../core/bytes.ts'
+import { recordId, type ManifestRecord } from '../../core/records/index.ts'
+import type { RecordStore, RecordUsage } from '../../ports/record-store.ts'
+import { toStoreError } from './idb.ts'
+
+interface StoredRecord extends ManifestRecord {
+  readonly id: string
+  readonly ownerHex: string
+}
+
+interface RecordDB extends DBSchema {
+  records: { key: string; value: StoredRecord; indexes: { owner: string } }
+}
+
+export async function openIdbRecordStore(name: string): Promise<RecordStore> {
+  let db: IDBPDatabase<RecordDB>
+  try {
+    db = await openDB<RecordDB>(name, 1, {
+      upgrade(d) {
+        d.createObjectStore('records', { keyPath: 'id' }).createIndex('owner', 'ownerHex')
+      },
+      blocking() {
+        db.close()
+      },
+    })
+  } catch (err) {
+    throw toStoreError(err, 'opening the manifest database')
+  }
+  const store = new IdbRecordStore(db)
+  await store.load()
+  return store
+}
+
+function plain(s: ManifestRecord): ManifestRecord {
+  return { owner: s.owner, fileId: s.fileId, revision: s.revision, sealed: s.sealed, signature: s.signature }
+}
+
+class IdbRecordStore implements RecordStore {
+  #bytes = 0
+  #count = 0
+  constructor(private readonly db: IDBPDatabase<RecordDB>) {}
+
+  /** Usage is counted once here and kept up to date by put, so hosts can ask on every request. */
+  async load(): Promise<void> {
+    try {
+      let cursor = await this.db.transaction('records').store.openCursor()
+      while (cursor) {
+        this.#bytes += cursor.value.sealed.length
+        this.#count++
+        cursor = await cursor.continue()
+      }
+    } catch (err) {
+      throw toStoreError(err, 'measuring manifests')
+    }
+  }
+
+  async put(r: ManifestRecord): Promise<ManifestRecord> {
+    const id = recordId(r.owner, r.fileId)
+    try {
+      const tx = this.db.transaction('records', 'readwrite')
+      const cur = await tx.store.get(id)
+      if (cur && cur.revision >= r.revision) {
+        await tx.done
+        return plain(cur)
+      }
+      await tx.store.put({ owner: r.owner, fileId: r.fileId, revision: r.revision, sealed: r.sealed, signature: r.signature, id, ownerHex: toHex(r.owner) })
+      await tx.done
+      this.#bytes += r.sealed.length - (cur?.sealed.length ?? 0)
+      if (!cur) this.#count++
+      return r
+    } catch (err) {
+      throw toStoreError(err, 'saving a manifest')
+    }
+  }
+
+  async get(owner: Uint8Array, fileId: Uint8Array): Promise<ManifestRecord | undefined> {
+    try {
+      const s = await this.db.get('records', recordId(owner, fileId))
+      return s && plain(s)
+    } catch (err) {
+      throw toStoreError(err, 'reading a manifest')
+    }
+  }
+
+  async list(owner: Uint8Array): Promise<ManifestRecord[]> {
+    try {
+      return (await this.db.getAllFromIndex('records', 'owner', toHex(owner))).map(plain)
+    } catch (err) {
+      throw toStoreError(err, 'listing manifests')
+    }
+  }
+
+  async usage(): Promise<RecordUsage> {
+    return { bytes: this.#bytes, records: this.#count }
+  }
+
+  async close(): Promise<void> {
+    this.db.close()
+  }
+}
