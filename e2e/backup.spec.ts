@@ -9,7 +9,7 @@ import { sharesHeld } from './helpers.ts'
 
 async function startTab(context: BrowserContext, host: boolean): Promise<{ page: Page; peerId: string }> {
   const page = await context.newPage()
-  await page.goto('/')
+  await page.goto('/?autostart=0')
   await page.waitForFunction(() => window.layrNet !== undefined && window.layrCore !== undefined)
   const peerId = await page.evaluate(async (host) => {
     const status = await window.layrNet.start()

@@ -5,7 +5,7 @@
 import { expect, test, type Page } from '@playwright/test'
 
 async function start(page: Page): Promise<{ peerId: string; role: string | undefined }> {
-  await page.goto('/')
+  await page.goto('/?autostart=0')
   await page.waitForFunction(() => window.layrNet !== undefined)
   return page.evaluate(async () => {
     const status = await window.layrNet.start()

@@ -5,11 +5,10 @@
  * ports with temporary key files.
  */
 import { expect, test, type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort, killRelay, spawnRelay, waitForRelay } from './relay-process.ts'
 
 const MiB = 1024 * 1024
 
@@ -32,7 +31,7 @@ async function openTab(browser: Browser, name: string): Promise<Tab> {
     if (msg.type() === 'error' || msg.type() === 'warning') log.push(`[${name}] ${msg.type()}: ${msg.text()}`)
   })
   page.on('pageerror', (err) => log.push(`[${name}] pageerror: ${err.message}`))
-  await page.goto('/')
+  await page.goto('/?autostart=0')
   await page.waitForFunction(() => window.layrNet !== undefined)
   return { context, page, log, peerId: '', address: '' }
 }
@@ -111,64 +110,6 @@ async function discover(tab: Tab, want: readonly string[], deadlineMs: number): 
 
 // ---------------------------------------------------------------------------------------------
 // Extra relay processes
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address()
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
-
-interface RelayProcess {
-  readonly port: number
-  readonly url: string
-  peerId: string
-  multiaddrs: string[]
-  child: ChildProcess
-  output: string[]
-}
-
-async function waitForRelay(relay: RelayProcess, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (Date.now() < end) {
-    if (relay.child.exitCode !== null) throw new Error(`relay exited (${relay.child.exitCode}):\n${relay.output.join('')}`)
-    try {
-      const res = await fetch(`${relay.url}/bootstrap.json`)
-      if (res.ok) {
-        const body = (await res.json()) as { peerId: string; multiaddrs: string[] }
-        relay.peerId = body.peerId
-        relay.multiaddrs = body.multiaddrs
-        return
-      }
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`relay on ${relay.port} did not start:\n${relay.output.join('')}`)
-}
-
-function spawnRelay(port: number, keyFile: string, env: Record<string, string> = {}): RelayProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts'], {
-    env: { ...process.env, LAYR_HOST: '127.0.0.1', LAYR_PORT: String(port), LAYR_RELAY_KEY_FILE: keyFile, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const output: string[] = []
-  child.stdout?.on('data', (d: Buffer) => output.push(d.toString()))
-  child.stderr?.on('data', (d: Buffer) => output.push(d.toString()))
-  return { port, url: `http://127.0.0.1:${port}`, peerId: '', multiaddrs: [], child, output }
-}
-
-async function killRelay(relay: RelayProcess): Promise<void> {
-  if (relay.child.exitCode !== null || relay.child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => relay.child.once('exit', () => resolve()))
-  relay.child.kill('SIGKILL')
-  await exited
-}
 
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text()

@@ -6,7 +6,7 @@ import { expect, test, type Page } from '@playwright/test'
 import { sharesHeld } from './helpers.ts'
 
 async function peerTab(page: Page): Promise<string> {
-  await page.goto('/')
+  await page.goto('/?autostart=0')
   await page.waitForFunction(() => window.layrNet !== undefined && window.layrCore !== undefined)
   return page.evaluate(async () => {
     const status = await window.layrNet.start()

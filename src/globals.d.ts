@@ -9,5 +9,9 @@ declare global {
     layrAdapters: { createWorkerHasher: typeof createWorkerHasher; workerEncoder: typeof workerEncoder }
     /** Test harness, loaded on demand by end-to-end tests only. */
     layrTesting: () => Promise<typeof import('./testing/browser-harness.ts')>
+    /** This tab's Layr facade (src/layr/api.ts), the same object the UI uses; set once opened. */
+    layr: import('./layr/api.ts').Layr | undefined
+    /** Resolves with window.layr. */
+    layrReady: Promise<import('./layr/api.ts').Layr>
   }
 }

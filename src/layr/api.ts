@@ -27,7 +27,7 @@ export interface FileEntry {
 }
 
 export interface FileHealth {
-  /** Fewest shares of any one segment that answered (STAT-free FETCH of 0 bytes), out of n. */
+  /** Fewest shares of any one segment whose holder answered, out of n. */
   readonly live: number
   readonly n: number
   readonly k: number
@@ -50,6 +50,19 @@ export type BackupStage = 'finding-hosts' | 'encrypting' | 'placing' | 'saving-m
 export type LayrBackupProgress =
   | BackupProgress
   | { readonly type: 'stage'; readonly stage: BackupStage }
+  /** The manifest is kept on `copies` peers besides this browser (0: only here, for now). */
+  | { readonly type: 'manifest:saved'; readonly copies: number }
+
+export type LayrRestoreProgress =
+  | PipelineProgress
+  /** A host answered with bytes that fail their Merkle root (or could not be reached). */
+  | { readonly type: 'restore:bad-host'; readonly peer: string; readonly segmentIndex: number; readonly shareIndex: number; readonly reason: 'corrupt' | 'unreachable' | 'missing' }
+
+export interface RestoreReport {
+  readonly bytes: number
+  /** Hosts that answered with corrupt bytes (their shares were replaced by others). */
+  readonly corruptHosts: readonly string[]
+}
 
 export interface BackupJobOptions {
   readonly onProgress?: (e: LayrBackupProgress) => void
@@ -57,7 +70,7 @@ export interface BackupJobOptions {
 }
 
 export interface RestoreOptions {
-  readonly onProgress?: (e: PipelineProgress) => void
+  readonly onProgress?: (e: LayrRestoreProgress) => void
   readonly signal?: AbortSignal
 }
 
@@ -91,7 +104,11 @@ export interface HostingStats {
 }
 
 export interface HostingApi {
-  /** Starts hosting with the saved quota (or `quota`), asks for persistent storage. */
+  /** The saved choice (default on): the app starts hosting when it opens. */
+  readonly enabled: boolean
+  /** The saved quota in bytes (default 1 GiB). */
+  readonly quota: number
+  /** Starts hosting with the saved quota (or `quota`), asks for persistent storage, saves enabled. */
   start(quota?: number): Promise<HostingStats>
   stop(): Promise<void>
   /** Saved and enforced at once; shares already held are kept even above a lowered quota. */
@@ -128,6 +145,8 @@ export interface SettingsApi {
 }
 
 export interface Layr {
+  /** Resolves once the app's background start (network, then hosting when enabled) settled. */
+  readonly ready: Promise<void>
   readonly vault: VaultApi
   readonly settings: SettingsApi
   readonly hosting: HostingApi
@@ -135,13 +154,15 @@ export interface Layr {
   /** Encrypts, codes and places `file`, then saves its manifest locally and on the network. */
   backup(file: File | Blob, options?: BackupJobOptions & { name?: string }): Promise<FileEntry>
   /** Writes the file's bytes to `sink` (which is closed at the end, aborted on failure). */
-  restore(fileId: string, sink: WritableStream<Uint8Array>, options?: RestoreOptions): Promise<void>
+  restore(fileId: string, sink: WritableStream<Uint8Array>, options?: RestoreOptions): Promise<RestoreReport>
   /** Files of this vault known in this browser. */
   files(): Promise<FileEntry[]>
   /** Fetches this vault's manifests from the network and merges them in (for a restored vault). */
   syncFiles(): Promise<FileEntry[]>
   /** Deletes the file's shares at their hosts and its manifest here and on the network. */
   remove(fileId: string, options?: { onProgress?: (e: RemoveProgress) => void }): Promise<RemoveReport>
+  /** Where the file's shares are: for each segment, the peer holding each share, by share index. */
+  placement(fileId: string): Promise<string[][]>
   /** Asks each share's holder whether it still has it. */
   checkHealth(fileId: string): Promise<FileHealth>
 }

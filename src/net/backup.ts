@@ -12,6 +12,8 @@ import {
   encodeFile,
   type EncoderFactory,
   type FetchShare,
+  type ShareRef,
+  type EncodedSegment,
   type FileManifest,
   type PipelineProgress,
   type RedundancyPolicy,
@@ -19,9 +21,10 @@ import {
 import { placeSegment, type Candidate } from '../core/placement/index.ts'
 import type { BlobLike } from '../core/pipeline/index.ts'
 import type { Vault } from '../core/vault/index.ts'
-import { discoverPeers } from './dht.ts'
+import { closestPeers, discoverPeers, findPeer } from './dht.ts'
 import type { PeerNode } from './node.ts'
 import { shareRequest } from './share/libp2p.ts'
+import { deleteMessage } from './share/host.ts'
 
 /** Not enough reachable hosts with room for every share. */
 export class PlacementError extends LayrError {
@@ -40,9 +43,14 @@ export interface BackupOptions {
   readonly signal?: AbortSignal
   readonly encoder?: EncoderFactory
   readonly shareSize?: number
+  /** The file's name in the manifest (default: the File's own name). */
+  readonly name?: string
   /** How long to look for hosts. */
   readonly discoverMs?: number
 }
+
+/** Segments being placed at once (their shares go out in parallel). */
+const PLACE_AHEAD = 2
 
 /** The peer's Kademlia id, as kad-dht computes it: sha256 of the peer id's multihash. */
 function kadId(peer: string): Promise<Uint8Array> {
@@ -85,14 +93,9 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
     ...(signal ? { signal } : {}),
     ...(options.encoder ? { encoder: options.encoder } : {}),
     ...(options.shareSize ? { shareSize: options.shareSize } : {}),
+    ...(options.name !== undefined ? { name: options.name } : {}),
   })
-  let manifest: FileManifest | undefined
-  for (let r = await gen.next(); ; r = await gen.next()) {
-    if (r.done) {
-      manifest = r.value
-      break
-    }
-    const segment = r.value
+  const placeShares = async (segment: EncodedSegment): Promise<void> => {
     let pending = segment.shares
     for (let attempt = 0; pending.length > 0; attempt++) {
       const targets = await Promise.all(pending.map(async (s) => ({ index: s.shareIndex, key: await sha256(s.key), size: s.bytes.length })))
@@ -101,6 +104,8 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
       if (plan.reduced || hosts.length - failed.size < policy.n) {
         onProgress?.({ type: 'place:reduced', segmentIndex: segment.index, hosts: hosts.length - failed.size })
       }
+      // Reserve the room before the stores go out, so a segment placed alongside sees it taken.
+      plan.holders.forEach((peer, i) => peer && free.set(peer, free.get(peer)! - pending[i]!.bytes.length))
       const results = await Promise.all(
         pending.map(async (share, i) => {
           const peer = plan.holders[i]
@@ -109,10 +114,10 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
             const res = await shareRequest(node, peer, { type: 'store', key: share.key, root: share.root, owner: vault.ownerPublicKey, bytes: share.bytes }, signal ? { signal } : {})
             if (res.status !== 'ok') throw new Error(`${res.status}: ${res.message}`)
             holders.set(`${segment.index}/${share.shareIndex}`, peer)
-            free.set(peer, free.get(peer)! - share.bytes.length)
             onProgress?.({ type: 'place:share', segmentIndex: segment.index, shareIndex: share.shareIndex, peer })
             return undefined
-          } catch {
+          } catch (err) {
+            if (signal?.aborted) throw err
             failed.add(peer)
             return share
           }
@@ -123,7 +128,26 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
         throw new PlacementError(`Segment ${segment.index}: ${pending.length} share(s) found no host that would take them. Wait for more hosts, or free space.`)
       }
     }
-    segment.release()
+  }
+  // Segments are placed while the next ones are encoded: up to PLACE_AHEAD in flight, so the
+  // wire is never idle waiting for the slowest host of one segment.
+  const inflight: Array<Promise<void>> = []
+  let manifest: FileManifest | undefined
+  try {
+    for (let r = await gen.next(); ; r = await gen.next()) {
+      if (r.done) {
+        manifest = r.value
+        break
+      }
+      const segment = r.value
+      inflight.push(placeShares(segment).finally(() => segment.release()))
+      if (inflight.length >= PLACE_AHEAD) await inflight.shift()
+    }
+    while (inflight.length > 0) await inflight.shift()
+  } catch (err) {
+    await gen.return(undefined as never).catch(() => {})
+    await Promise.allSettled(inflight)
+    throw err
   }
   return {
     ...manifest,
@@ -134,16 +158,67 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
   }
 }
 
-/** A FetchShare that asks the manifest's holders, in order. */
-export function fetchFromHolders(node: PeerNode, signal?: AbortSignal): FetchShare {
+/** Errors that mean "could not reach the peer" (as opposed to a peer that answered). */
+const UNREACHABLE = new Set(['PeerUnreachableError', 'NetworkTimeoutError', 'PeerNotFoundError', 'NetworkFailureError', 'StreamInterruptedError'])
+
+/**
+ * A FetchShare that asks the manifest's holders first. When a holder cannot be reached at the
+ * addresses this tab knows, it is looked up in the DHT (its tab may have come back through
+ * another relay) and asked once more; when no holder has the share, the peers closest to the
+ * share's DHT key are asked, which is where placement and repair put shares.
+ */
+export function fetchFromHolders(
+  node: PeerNode,
+  signal?: AbortSignal,
+  options: {
+    dhtFallback?: boolean
+    /** Which peer's bytes were handed to the decoder for a share (to name a host whose bytes fail their root). */
+    onAnswer?: (ref: ShareRef, peer: string) => void
+  } = {},
+): FetchShare {
+  const ask = async (peer: string, key: Uint8Array): Promise<Uint8Array | undefined> => {
+    const res = await shareRequest(node, peer, { type: 'fetch', key }, { ...(signal ? { signal } : {}), timeoutMs: 30_000 })
+    return res.status === 'ok' && res.bytes ? res.bytes : undefined
+  }
   return async (ref) => {
     let lastError: unknown
-    for (const peer of ref.holders) {
+    const tried = new Set<string>()
+    const attempt = async (peer: string, relookup: boolean): Promise<Uint8Array | undefined> => {
+      tried.add(peer)
       try {
-        const res = await shareRequest(node, peer, { type: 'fetch', key: ref.key }, { ...(signal ? { signal } : {}), timeoutMs: 30_000 })
-        if (res.status === 'ok' && res.bytes) return res.bytes
+        const bytes = await ask(peer, ref.key)
+        if (bytes) options.onAnswer?.(ref, peer)
+        return bytes
       } catch (err) {
+        signal?.throwIfAborted()
         lastError = err
+        if (!relookup || !UNREACHABLE.has((err as Error).name)) return undefined
+      }
+      try {
+        await findPeer(node, peer, { timeoutMs: 5000, ...(signal ? { signal } : {}) })
+        const bytes = await ask(peer, ref.key)
+        if (bytes) options.onAnswer?.(ref, peer)
+        return bytes
+      } catch (err) {
+        signal?.throwIfAborted()
+        lastError = err
+        return undefined
+      }
+    }
+    for (const peer of ref.holders) {
+      const bytes = await attempt(peer, true)
+      if (bytes) return bytes
+    }
+    if (options.dhtFallback !== false) {
+      let near: string[] = []
+      try {
+        near = await closestPeers(node, await sha256(ref.key), { timeoutMs: 8000, ...(signal ? { signal } : {}) })
+      } catch (err) {
+        signal?.throwIfAborted()
+      }
+      for (const peer of near.filter((p) => !tried.has(p)).slice(0, 4)) {
+        const bytes = await attempt(peer, false)
+        if (bytes) return bytes
       }
     }
     if (lastError) throw lastError
@@ -151,13 +226,75 @@ export function fetchFromHolders(node: PeerNode, signal?: AbortSignal): FetchSha
   }
 }
 
+export interface DeleteProgress {
+  readonly type: 'remove:share'
+  readonly done: number
+  readonly total: number
+}
+
+/** Asks every holder of the manifest's shares to delete them, signed by the owner. */
+export async function deleteShares(
+  node: PeerNode,
+  vault: Vault,
+  manifest: FileManifest,
+  options: { onProgress?: (e: DeleteProgress) => void; concurrency?: number } = {},
+): Promise<{ deleted: number; unreachable: number }> {
+  const jobs = manifest.segments.flatMap((seg) => seg.shares.flatMap((sh) => sh.holders.map((peer) => ({ peer, key: sh.key }))))
+  let deleted = 0
+  let unreachable = 0
+  let done = 0
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const { peer, key } = jobs[next++]!
+      try {
+        const res = await shareRequest(node, peer, { type: 'delete', key, signature: vault.sign(deleteMessage(key, peer)) }, { timeoutMs: 15_000 })
+        // not-found: already gone, which is what a delete wants.
+        if (res.status === 'ok' || res.status === 'not-found') deleted++
+        else unreachable++
+      } catch {
+        unreachable++
+      }
+      options.onProgress?.({ type: 'remove:share', done: ++done, total: jobs.length })
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, jobs.length) }, worker))
+  return { deleted, unreachable }
+}
+
+/**
+ * How many shares of each segment answer: each holder is asked for the first 32 bytes of its
+ * share (the spot-check audits of issue 5 replace this with Merkle proofs). Returns the
+ * fewest live shares of any segment.
+ */
+export async function probeShares(node: PeerNode, manifest: FileManifest, options: { concurrency?: number } = {}): Promise<number> {
+  const live = manifest.segments.map(() => 0)
+  const jobs = manifest.segments.flatMap((seg) => seg.shares.map((sh) => ({ seg: seg.index, peer: sh.holders[0], key: sh.key })))
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const { seg, peer, key } = jobs[next++]!
+      if (!peer) continue
+      try {
+        const res = await shareRequest(node, peer, { type: 'fetch', key, range: { offset: 0, length: 32 } }, { timeoutMs: 10_000 })
+        if (res.status === 'ok' && res.bytes?.length === 32) live[seg]!++
+      } catch {
+        // not live
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, jobs.length) }, worker))
+  return live.length === 0 ? 0 : Math.min(...live)
+}
+
 export function restoreFile(
   node: PeerNode,
   vault: Vault,
   manifest: FileManifest,
-  options: { onProgress?: (e: PipelineProgress) => void; signal?: AbortSignal } = {},
+  options: { onProgress?: (e: PipelineProgress) => void; signal?: AbortSignal; onAnswer?: (ref: ShareRef, peer: string) => void } = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  return decodeFile(manifest, vault, fetchFromHolders(node, options.signal), options)
+  const fetch = fetchFromHolders(node, options.signal, options.onAnswer ? { onAnswer: options.onAnswer } : {})
+  return decodeFile(manifest, vault, fetch, options)
 }
 
 async function sha256(b: Uint8Array): Promise<Uint8Array> {

@@ -35,8 +35,13 @@ export interface LayrNet {
    * another tab of this profile already is, so this one runs with a throwaway identity.
    */
   readonly role: 'peer' | 'client' | undefined
-  /** Hosts shares for other peers in this tab, kept in IndexedDB database `dbName`, up to `quota` bytes. */
+  /**
+   * Hosts shares (and manifest records) for other peers in this tab, kept in IndexedDB databases
+   * `dbName` and `${dbName}-records`, up to `quota` bytes. Calling it again returns the same host.
+   */
   hostShares(quota: number, dbName?: string): Promise<Net.ShareHost>
+  /** Stops answering the share protocol; what is stored stays stored. */
+  unhostShares(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -50,6 +55,7 @@ let lib: NetModule | undefined
 let node: Net.PeerNode | undefined
 let starting: Promise<Net.NetworkStatus> | undefined
 let role: 'peer' | 'client' | undefined
+let hosting: { host: Net.ShareHost; close(): Promise<void> } | undefined
 const relayEvents: Array<{ at: number; event: Net.KeeperEvent }> = []
 
 function running(): { lib: NetModule; node: Net.PeerNode } {
@@ -110,15 +116,28 @@ const api: LayrNet = {
   async hostShares(quota, dbName = 'layr-host') {
     const r = running()
     if (role === 'client') throw new r.lib.NotThePeerTabError()
-    const host = new r.lib.ShareHost(await r.lib.openIdbShareStore(dbName), r.node.peerId.toString(), quota)
+    if (hosting) return hosting.host
+    const [shares, records] = await Promise.all([r.lib.openIdbShareStore(dbName), r.lib.openIdbRecordStore(`${dbName}-records`)])
+    const host = new r.lib.ShareHost(shares, r.node.peerId.toString(), quota, records)
     await r.lib.mountShareHost(r.node, host)
+    hosting = { host, close: async () => void (await Promise.all([shares.close(), records.close()])) }
     return host
+  },
+  async unhostShares() {
+    const current = hosting
+    hosting = undefined
+    if (!current) return
+    await node?.unhandle(running().lib.SHARE_PROTOCOL)
+    await current.close()
   },
   async stop() {
     const current = node
+    await api.unhostShares()
     node = undefined
     await current?.stop()
   },
 }
 
+/** This tab's network (one per tab). */
+export const net: LayrNet = api
 window.layrNet = api

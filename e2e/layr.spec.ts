@@ -1,0 +1,170 @@
+/**
+ * Backing up and restoring across real peers, through the facade the UI uses (`window.layr`):
+ * an owner and six hosts (seven peers, each its own browser context), a 20 MiB file at k = 3,
+ * n = 6, then everything a user's file must survive — the owner losing its copy, another device,
+ * a lying host, hosts closing, a host reloading — and what it must not (one host too many).
+ * The relay-restart case runs on its own relay process, which the test restarts.
+ */
+import { expect, test } from '@playwright/test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { closePeers, corruptHeldShare, heldKeys, makeFile, openPeer, restoreHash, waitHosting, type Peer } from './peers.ts'
+import { freePort, killRelay, spawnRelay, waitForRelay } from './relay-process.ts'
+
+const MiB = 1024 * 1024
+
+test.describe.serial('back up and restore across seven peers', () => {
+  test.setTimeout(240_000)
+  let owner: Peer
+  let hosts: Peer[] = []
+  let fileId = ''
+  let sha256 = ''
+  let recovery = ''
+  let placement: string[][] = []
+  const others: Peer[] = []
+
+  test.beforeAll(async ({ browser }) => {
+    test.setTimeout(180_000)
+    ;[owner, ...hosts] = await Promise.all(['owner', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((n) => openPeer(browser, n)))
+  })
+
+  test.afterAll(async () => {
+    await closePeers([owner, ...hosts, ...others].filter(Boolean))
+  })
+
+  test.afterEach(async ({}, testInfo) => {
+    if (testInfo.status !== testInfo.expectedStatus) {
+      await testInfo.attach('console', { body: [owner, ...hosts, ...others].flatMap((p) => p?.log ?? []).slice(-400).join('\n') })
+    }
+  })
+
+  test('a 20 MiB backup puts each segment’s shares on n distinct hosts', async () => {
+    sha256 = await makeFile(owner.page, 20 * MiB, 'twenty.bin')
+    const result = await owner.page.evaluate(async () => {
+      const layr = await window.layrReady
+      const recovery = await layr.vault.create()
+      await layr.settings.setRedundancy(3, 6)
+      const stages: string[] = []
+      let copies = -1
+      const entry = await layr.backup((window as unknown as { __file: File }).__file, {
+        onProgress: (e) => {
+          if (e.type === 'stage') stages.push(e.stage)
+          if (e.type === 'manifest:saved') copies = e.copies
+        },
+      })
+      delete (window as unknown as { __file?: File }).__file // the owner keeps no copy
+      return { entry, recovery, stages, copies, placement: await layr.placement(entry.id) }
+    })
+    fileId = result.entry.id
+    recovery = result.recovery
+    placement = result.placement
+    expect(result.entry).toMatchObject({ name: 'twenty.bin', size: 20 * MiB, k: 3, n: 6, segments: 7 })
+    expect(result.stages).toEqual(['finding-hosts', 'encrypting', 'placing', 'saving-manifest', 'done'])
+    expect(result.copies).toBeGreaterThanOrEqual(3)
+    const hostIds = hosts.map((h) => h.peerId)
+    for (const holders of placement) {
+      expect(holders).toHaveLength(6)
+      expect(new Set(holders).size).toBe(6) // n distinct peers per segment
+      for (const p of holders) expect(hostIds).toContain(p) // never the owner itself
+    }
+    // Ask each host's own store: every host holds one share of every segment.
+    for (const h of hosts) expect(await heldKeys(h.page)).toHaveLength(7)
+  })
+
+  test('the owner, holding no copy, restores identical bytes', async () => {
+    const r = await restoreHash(owner.page, fileId)
+    expect(r).toMatchObject({ sha256, bytes: 20 * MiB, corruptHosts: [] })
+  })
+
+  test('another device restores from the recovery text alone', async ({ browser }) => {
+    const device = await openPeer(browser, 'device')
+    others.push(device)
+    const listed = await device.page.evaluate(async (text) => {
+      const layr = await window.layrReady
+      await layr.vault.importRecoveryText(text)
+      const before = (await layr.files()).length
+      const files = await layr.syncFiles()
+      return { before, files: files.map((f) => ({ id: f.id, name: f.name, size: f.size })) }
+    }, recovery)
+    expect(listed.before).toBe(0)
+    expect(listed.files).toEqual([{ id: fileId, name: 'twenty.bin', size: 20 * MiB }])
+    expect((await restoreHash(device.page, fileId)).sha256).toBe(sha256)
+  })
+
+  test('a host that corrupts its share is named, and the restore still succeeds', async () => {
+    // The holder of segment 0's first data share, which the decoder always asks first.
+    const liar = hosts.find((h) => h.peerId === placement[0]![0])!
+    const keys = await heldKeys(liar.page)
+    for (const k of keys) await corruptHeldShare(liar.page, k)
+    const r = await restoreHash(owner.page, fileId)
+    expect(r.sha256).toBe(sha256)
+    expect(r.corruptHosts).toEqual([liar.peerId])
+    expect(r.badHostEvents).toBeGreaterThan(0)
+  })
+
+  test('with n − k hosts closed the file comes back; a reloaded host still serves; one more closed is a typed error', async () => {
+    const liar = hosts.find((h) => h.peerId === placement[0]![0])!
+    const closing = [liar, ...hosts.filter((h) => h !== liar).slice(0, 2)]
+    const left = hosts.filter((h) => !closing.includes(h))
+    await closePeers(closing)
+    expect((await restoreHash(owner.page, fileId)).sha256).toBe(sha256)
+
+    // Reload a host: same identity from IndexedDB, same shares, serving again — and needed,
+    // since exactly k hosts are left.
+    const reloaded = left[0]!
+    await reloaded.page.reload()
+    expect(await waitHosting(reloaded.page)).toBe(reloaded.peerId)
+    expect(await heldKeys(reloaded.page)).toHaveLength(7)
+    expect((await restoreHash(owner.page, fileId)).sha256).toBe(sha256)
+
+    await closePeers([left[1]!])
+    const error = await owner.page.evaluate(async (fileId) => {
+      const layr = await window.layrReady
+      try {
+        await layr.restore(fileId, new WritableStream())
+        return undefined
+      } catch (err) {
+        return { name: (err as Error).name, message: (err as Error).message }
+      }
+    }, fileId)
+    expect(error?.name).toBe('NotEnoughSharesError')
+    expect(error?.message).toMatch(/Segment \d+ cannot be rebuilt: 2 good share\(s\), 3 needed/)
+  })
+})
+
+test('after the relay restarts mid-session, peers reconnect and a new backup succeeds', async ({ browser }) => {
+  test.setTimeout(180_000)
+  const dir = mkdtempSync(join(tmpdir(), 'layr-relay-'))
+  const port = await freePort()
+  const keyFile = join(dir, 'relay-key')
+  let relay = spawnRelay(port, keyFile)
+  const peers: Peer[] = []
+  try {
+    await waitForRelay(relay)
+    peers.push(...(await Promise.all(['owner', 'h1', 'h2', 'h3'].map((n) => openPeer(browser, n, `${relay.url}/`)))))
+    const [owner] = peers as [Peer]
+    await owner.page.evaluate(async () => {
+      const layr = await window.layrReady
+      await layr.vault.create()
+      await layr.settings.setRedundancy(2, 3)
+    })
+
+    await killRelay(relay)
+    relay = spawnRelay(port, keyFile)
+    await waitForRelay(relay)
+    // Every peer gets a new reservation on the restarted relay (same key, same address).
+    for (const p of peers) await p.page.evaluate(() => window.layrNet.waitForCircuitAddress(60_000))
+
+    const sha = await makeFile(owner.page, 3 * MiB, 'after-restart.bin')
+    const id = await owner.page.evaluate(async () => {
+      const layr = await window.layrReady
+      return (await layr.backup((window as unknown as { __file: File }).__file)).id
+    })
+    expect((await restoreHash(owner.page, id)).sha256).toBe(sha)
+  } finally {
+    await closePeers(peers)
+    await killRelay(relay)
+    rmSync(dir, { recursive: true, force: true })
+  }
+})

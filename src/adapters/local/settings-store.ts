@@ -1,0 +1,34 @@
+/** The user's settings, in localStorage ('layr-settings'), validated on load. */
+export interface StoredSettings {
+  readonly k: number
+  readonly n: number
+  readonly relays: readonly string[]
+  readonly hostingEnabled: boolean
+  readonly quota: number
+}
+
+export const DEFAULT_SETTINGS: StoredSettings = { k: 4, n: 8, relays: [], hostingEnabled: true, quota: 1024 * 1024 * 1024 }
+
+const KEY = 'layr-settings'
+
+export function loadSettings(storage: Pick<Storage, 'getItem'> | undefined = globalThis.localStorage): StoredSettings {
+  let raw: unknown
+  try {
+    raw = JSON.parse(storage?.getItem(KEY) ?? '{}')
+  } catch {
+    raw = {}
+  }
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>
+  const int = (v: unknown, d: number) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : d)
+  return {
+    k: int(r.k, DEFAULT_SETTINGS.k),
+    n: int(r.n, DEFAULT_SETTINGS.n),
+    relays: Array.isArray(r.relays) ? r.relays.filter((x): x is string => typeof x === 'string') : [],
+    hostingEnabled: typeof r.hostingEnabled === 'boolean' ? r.hostingEnabled : DEFAULT_SETTINGS.hostingEnabled,
+    quota: int(r.quota, DEFAULT_SETTINGS.quota),
+  }
+}
+
+export function saveSettings(s: StoredSettings, storage: Pick<Storage, 'setItem'> | undefined = globalThis.localStorage): void {
+  storage?.setItem(KEY, JSON.stringify(s))
+}

@@ -1,0 +1,422 @@
+/**
+ * The Layr facade (see api.ts): the vault kept in this browser, the owner's file list (sealed
+ * manifest records in IndexedDB, mirrored on the network), backup/restore/remove over the peer
+ * network, hosting and the network view. It wires core, net and adapters together and holds no
+ * logic of its own beyond that wiring; each step it calls is tested where it lives.
+ */
+import { fromHex, toHex } from '../core/bytes.ts'
+import { LayrError, makePolicy, openManifest, sealManifest, type FileManifest } from '../core/index.ts'
+import { signRecord, type ManifestRecord } from '../core/records/index.ts'
+import { Vault } from '../core/vault/index.ts'
+import type { RecordStore } from '../ports/record-store.ts'
+import { openIdbRecordStore } from '../adapters/storage/idb-records.ts'
+import { loadRecoveryText, saveRecoveryText } from '../adapters/local/vault-store.ts'
+import { loadSettings, saveSettings, type StoredSettings } from '../adapters/local/settings-store.ts'
+import { workerEncoder } from '../adapters/encoding/worker-encoder.ts'
+import { net } from '../net/expose.ts'
+import type { EncoderFactory } from '../core/pipeline/segment-encoder.ts'
+import type {
+  BackupJobOptions,
+  FileEntry,
+  FileHealth,
+  HostingApi,
+  HostingStats,
+  Layr,
+  NetworkApi,
+  NetworkStatus,
+  PeerPlacement,
+  RemoveProgress,
+  RemoveReport,
+  RestoreOptions,
+  RestoreReport,
+  SettingsApi,
+  VaultApi,
+} from './api.ts'
+
+/** The action needs a vault: create one or import a recovery text first. */
+export class NoVaultError extends LayrError {
+  override readonly name = 'NoVaultError'
+  constructor() {
+    super('There is no vault in this browser yet: create one, or restore one from its recovery text.')
+  }
+}
+
+/** No file with that id in this vault. */
+export class FileNotFoundError extends LayrError {
+  override readonly name = 'FileNotFoundError'
+}
+
+/** A removed file's record: revision above any real one, so nothing can bring the file back. */
+const TOMBSTONE_REVISION = Number.MAX_SAFE_INTEGER
+
+export interface OpenOptions {
+  /** Start the network (and hosting, when enabled) in the background. Default true. */
+  readonly autostart?: boolean
+  /** IndexedDB name of this owner's manifest records. */
+  readonly filesDb?: string
+  /** IndexedDB name of hosted shares (records go to `${hostDb}-records`). */
+  readonly hostDb?: string
+}
+
+let opened: Promise<Layr> | undefined
+
+/** This tab's Layr (made on the first call; later calls return the same one, whatever their options). */
+export function openLayr(options: OpenOptions = {}): Promise<Layr> {
+  opened ??= createLayr(options)
+  opened.catch(() => (opened = undefined)) // a failed open may be retried
+  return opened
+}
+
+export async function createLayr(options: OpenOptions = {}): Promise<Layr> {
+  const [records, recovery] = await Promise.all([openIdbRecordStore(options.filesDb ?? 'layr-files'), loadRecoveryText()])
+  const vault = recovery ? await Vault.fromRecoveryText(recovery) : undefined
+  const client = new LayrClient(records, vault, loadSettings(), options.hostDb ?? 'layr-host')
+  if (options.autostart !== false) client.autostart()
+  return client
+}
+
+class LayrClient implements Layr {
+  #vault: Vault | undefined
+  #settings: StoredSettings
+  #manifests = new Map<string, { revision: number; manifest: FileManifest }>()
+  #health = new Map<string, FileHealth>()
+  #encoder: EncoderFactory | undefined
+  #host: Awaited<ReturnType<typeof net.hostShares>> | undefined
+  #persisted: boolean | undefined
+  #ready: Promise<void> = Promise.resolve()
+
+  readonly vault: VaultApi
+  readonly settings: SettingsApi
+  readonly hosting: HostingApi
+  readonly network: NetworkApi
+
+  constructor(
+    private readonly records: RecordStore,
+    vault: Vault | undefined,
+    settings: StoredSettings,
+    private readonly hostDb: string,
+  ) {
+    this.#vault = vault
+    this.#settings = settings
+    const self = this
+    this.vault = {
+      get exists() {
+        return self.#vault !== undefined
+      },
+      get ownerId() {
+        return self.#vault?.ownerId
+      },
+      create: async () => {
+        const v = await Vault.create()
+        await self.#useVault(v)
+        return v.toRecoveryText()
+      },
+      importRecoveryText: async (text) => {
+        await self.#useVault(await Vault.fromRecoveryText(text))
+      },
+      recoveryText: () => self.#requireVault().toRecoveryText(),
+    }
+    this.settings = {
+      get k() {
+        return self.#settings.k
+      },
+      get n() {
+        return self.#settings.n
+      },
+      get relays() {
+        return self.#settings.relays
+      },
+      setRedundancy: async (k, n) => {
+        makePolicy({ k, n }) // InvalidPolicyError for impossible values
+        self.#save({ k, n })
+      },
+      setRelays: async (relays) => {
+        self.#save({ relays: relays.map((r) => r.trim()).filter((r) => r.length > 0) })
+      },
+    }
+    this.hosting = {
+      get enabled() {
+        return self.#settings.hostingEnabled
+      },
+      get quota() {
+        return self.#settings.quota
+      },
+      start: (quota) => self.#startHosting(quota),
+      stop: async () => {
+        self.#save({ hostingEnabled: false })
+        self.#host?.setQuota(0)
+        self.#host = undefined
+        await net.unhostShares()
+      },
+      setQuota: async (bytes) => {
+        if (!Number.isSafeInteger(bytes) || bytes < 0) throw new InvalidQuotaError(`A quota must be a whole number of bytes, got ${bytes}.`)
+        self.#save({ quota: bytes })
+        self.#host?.setQuota(bytes)
+      },
+      stats: () => self.#hostingStats(),
+    }
+    this.network = {
+      start: () => self.#startNetwork(),
+      status: () => (net.node ? net.status() : undefined),
+      placements: () => self.#placements(),
+      subscribe: (listener) => {
+        let last = ''
+        const tick = () => {
+          if (!net.node) return
+          const s = net.status()
+          const key = JSON.stringify([s.connections.map((c) => [c.peerId, c.kind]), s.relays.connected, s.dhtRoutingTableSize, s.addresses])
+          if (key !== last) {
+            last = key
+            listener(s)
+          }
+        }
+        const timer = setInterval(tick, 500)
+        tick()
+        return () => clearInterval(timer)
+      },
+    }
+  }
+
+  get ready(): Promise<void> {
+    return this.#ready
+  }
+
+  autostart(): void {
+    this.#ready = (async () => {
+      await this.#startNetwork()
+      if (this.#settings.hostingEnabled && net.role !== 'client') await this.#startHosting()
+    })().catch(() => {
+      // Shown by the views through status() and hosting.stats(); the app works on.
+    })
+  }
+
+  #save(patch: Partial<StoredSettings>): void {
+    this.#settings = { ...this.#settings, ...patch }
+    saveSettings(this.#settings)
+  }
+
+  #requireVault(): Vault {
+    if (!this.#vault) throw new NoVaultError()
+    return this.#vault
+  }
+
+  async #useVault(v: Vault): Promise<void> {
+    await saveRecoveryText(v.toRecoveryText())
+    this.#vault = v
+    this.#manifests.clear()
+    this.#health.clear()
+  }
+
+  async #startNetwork(): Promise<NetworkStatus> {
+    return net.start(this.#settings.relays.length > 0 ? { bootstrap: this.#settings.relays } : {})
+  }
+
+  async #startHosting(quota?: number): Promise<HostingStats> {
+    if (quota !== undefined) await this.hosting.setQuota(quota)
+    this.#save({ hostingEnabled: true })
+    await this.#startNetwork()
+    this.#host ??= await net.hostShares(this.#settings.quota, this.hostDb)
+    this.#host.setQuota(this.#settings.quota)
+    if (this.#persisted === undefined && navigator.storage?.persist) {
+      this.#persisted = await navigator.storage.persist().catch(() => false)
+    }
+    return this.#hostingStats()
+  }
+
+  async #hostingStats(): Promise<HostingStats> {
+    const host = this.#host
+    const stat = host ? await host.handle({ type: 'stat' }) : undefined
+    const s = stat?.status === 'ok' ? stat.stat : undefined
+    return {
+      enabled: host !== undefined,
+      quota: this.#settings.quota,
+      used: s?.used ?? 0,
+      shares: s?.shares ?? 0,
+      served: host?.counters.served ?? 0,
+      stored: host?.counters.stored ?? 0,
+      refused: host?.counters.refused ?? 0,
+      persisted: this.#persisted,
+      role: net.role,
+    }
+  }
+
+  async #manifestOf(r: ManifestRecord): Promise<FileManifest> {
+    const id = toHex(r.fileId)
+    const cached = this.#manifests.get(id)
+    if (cached && cached.revision === r.revision) return cached.manifest
+    const manifest = await openManifest(r.sealed, this.#requireVault())
+    this.#manifests.set(id, { revision: r.revision, manifest })
+    return manifest
+  }
+
+  #entry(m: FileManifest): FileEntry {
+    const id = toHex(m.fileId)
+    return {
+      id,
+      name: m.name,
+      size: m.size,
+      type: m.type,
+      createdAt: m.createdAt,
+      k: m.codec.k,
+      n: m.codec.n,
+      segments: m.segments.length,
+      hosts: [...new Set(m.segments.flatMap((s) => s.shares.flatMap((sh) => sh.holders)))],
+      health: this.#health.get(id),
+    }
+  }
+
+  async #liveManifests(): Promise<FileManifest[]> {
+    const vault = this.#requireVault()
+    const live = (await this.records.list(vault.ownerPublicKey)).filter((r) => r.sealed.length > 0)
+    const manifests = await Promise.all(live.map((r) => this.#manifestOf(r)))
+    return manifests.sort((a, b) => b.createdAt - a.createdAt)
+  }
+
+  async #manifest(fileId: string): Promise<FileManifest> {
+    const vault = this.#requireVault()
+    let id: Uint8Array
+    try {
+      id = fromHex(fileId)
+    } catch {
+      throw new FileNotFoundError(`"${fileId}" is not a file id.`)
+    }
+    const r = id.length === 16 ? await this.records.get(vault.ownerPublicKey, id) : undefined
+    if (!r || r.sealed.length === 0) throw new FileNotFoundError(`This vault has no file ${fileId}${r ? ' (it was removed)' : ''}.`)
+    return this.#manifestOf(r)
+  }
+
+  async #node() {
+    await this.#startNetwork()
+    return net.node!
+  }
+
+  async #encoderFactory(): Promise<EncoderFactory> {
+    return (this.#encoder ??= workerEncoder())
+  }
+
+  async files(): Promise<FileEntry[]> {
+    return (await this.#liveManifests()).map((m) => this.#entry(m))
+  }
+
+  async backup(file: File | Blob, options: BackupJobOptions & { name?: string } = {}): Promise<FileEntry> {
+    const vault = this.#requireVault()
+    const { onProgress, signal } = options
+    const policy = makePolicy({ k: this.#settings.k, n: this.#settings.n })
+    onProgress?.({ type: 'stage', stage: 'finding-hosts' })
+    const node = await this.#node()
+    let encoding = false
+    const manifest = await net.lib!.backupFile(node, vault, file, {
+      policy,
+      encoder: await this.#encoderFactory(),
+      ...(signal ? { signal } : {}),
+      name: options.name ?? (file instanceof File ? file.name : 'untitled'),
+      onProgress: (e) => {
+        if (!encoding && e.type === 'place:hosts') {
+          encoding = true
+          onProgress?.(e)
+          onProgress?.({ type: 'stage', stage: 'encrypting' })
+          return
+        }
+        onProgress?.(e)
+        if (e.type === 'encode:done') onProgress?.({ type: 'stage', stage: 'placing' })
+      },
+    })
+    onProgress?.({ type: 'stage', stage: 'saving-manifest' })
+    const record = signRecord(vault, manifest.fileId, manifest.revision, await sealManifest(manifest, vault))
+    await this.records.put(record)
+    const published = await net.lib!.publishRecord(node, record, signal ? { signal } : {})
+    onProgress?.({ type: 'manifest:saved', copies: published.peers.length })
+    onProgress?.({ type: 'stage', stage: 'done' })
+    return this.#entry(manifest)
+  }
+
+  async restore(fileId: string, sink: WritableStream<Uint8Array>, options: RestoreOptions = {}): Promise<RestoreReport> {
+    const vault = this.#requireVault()
+    const manifest = await this.#manifest(fileId)
+    const writer = sink.getWriter()
+    const answered = new Map<string, string>() // "segment/share" → peer whose bytes were used
+    const corrupt = new Set<string>()
+    let bytes = 0
+    try {
+      const node = await this.#node()
+      const chunks = net.lib!.restoreFile(node, vault, manifest, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        onAnswer: (ref, peer) => answered.set(`${ref.segmentIndex}/${ref.shareIndex}`, peer),
+        onProgress: (e) => {
+          options.onProgress?.(e)
+          if (e.type === 'decode:share-rejected') {
+            const peer = answered.get(`${e.segmentIndex}/${e.shareIndex}`) ?? manifest.segments[e.segmentIndex]?.shares[e.shareIndex]?.holders[0]
+            if (!peer) return
+            if (e.reason === 'corrupt') corrupt.add(peer)
+            options.onProgress?.({ type: 'restore:bad-host', peer, segmentIndex: e.segmentIndex, shareIndex: e.shareIndex, reason: e.reason })
+          }
+        },
+      })
+      for await (const chunk of chunks) {
+        await writer.write(chunk)
+        bytes += chunk.length
+      }
+      await writer.close()
+    } catch (err) {
+      await writer.abort(err).catch(() => {})
+      throw err
+    }
+    return { bytes, corruptHosts: [...corrupt] }
+  }
+
+  async syncFiles(): Promise<FileEntry[]> {
+    const vault = this.#requireVault()
+    const node = await this.#node()
+    const known = await this.records.list(vault.ownerPublicKey)
+    const { records } = await net.lib!.fetchRecords(node, vault.ownerPublicKey, known)
+    for (const r of records) {
+      // Keep only records that open with this vault (a record signed by us always does).
+      if (r.sealed.length > 0) await this.#manifestOf(r)
+      await this.records.put(r)
+    }
+    return this.files()
+  }
+
+  async remove(fileId: string, options: { onProgress?: (e: RemoveProgress) => void } = {}): Promise<RemoveReport> {
+    const vault = this.#requireVault()
+    const manifest = await this.#manifest(fileId)
+    const tombstone = signRecord(vault, manifest.fileId, TOMBSTONE_REVISION, new Uint8Array(0))
+    // The file leaves the list first, so a failure below never leaves it half-listed.
+    await this.records.put(tombstone)
+    this.#manifests.delete(fileId)
+    this.#health.delete(fileId)
+    const node = await this.#node()
+    const report = await net.lib!.deleteShares(node, vault, manifest, options.onProgress ? { onProgress: options.onProgress } : {})
+    await net.lib!.publishRecord(node, tombstone)
+    return report
+  }
+
+  async placement(fileId: string): Promise<string[][]> {
+    const m = await this.#manifest(fileId)
+    return m.segments.map((seg) => seg.shares.map((sh) => sh.holders[0] ?? ''))
+  }
+
+  async checkHealth(fileId: string): Promise<FileHealth> {
+    const manifest = await this.#manifest(fileId)
+    const live = await net.lib!.probeShares(await this.#node(), manifest)
+    const health: FileHealth = { live, n: manifest.codec.n, k: manifest.codec.k, checkedAt: Date.now() }
+    this.#health.set(fileId, health)
+    return health
+  }
+
+  async #placements(): Promise<PeerPlacement[]> {
+    if (!this.#vault) return []
+    const counts = new Map<string, number>()
+    for (const m of await this.#liveManifests()) {
+      for (const seg of m.segments) for (const sh of seg.shares) for (const p of sh.holders) counts.set(p, (counts.get(p) ?? 0) + 1)
+    }
+    const connected = new Set((net.node ? net.status().connections : []).map((c) => c.peerId))
+    return [...counts].map(([peerId, shares]) => ({ peerId, shares, connected: connected.has(peerId) }))
+  }
+}
+
+/** A hosting quota that is not a whole, non-negative number of bytes. */
+export class InvalidQuotaError extends LayrError {
+  override readonly name = 'InvalidQuotaError'
+}
+
