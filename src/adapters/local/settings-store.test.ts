@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_SETTINGS, loadSettings, saveSettings } from './settings-store.ts'
+
+function memoryStorage(initial?: string) {
+  const m = new Map<string, string>(initial === undefined ? [] : [['layr-settings', initial]])
+  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) }
+}
+
+describe('settings store', () => {
+  it('gives the defaults when nothing or garbage is stored', () => {
+    expect(loadSettings(memoryStorage())).toEqual(DEFAULT_SETTINGS)
+    expect(loadSettings(memoryStorage('{not json'))).toEqual(DEFAULT_SETTINGS)
+    expect(loadSettings(memoryStorage('[1,2]'))).toEqual(DEFAULT_SETTINGS)
+  })
+
+  it('round-trips, and replaces each invalid field by its default', () => {
+    const s = memoryStorage()
+    saveSettings({ k: 2, n: 5, relays: ['/dns4/r.example/tcp/443/wss'], hostingEnabled: false, quota: 123 }, s)
+    expect(loadSettings(s)).toEqual({ k: 2, n: 5, relays: ['/dns4/r.example/tcp/443/wss'], hostingEnabled: false, quota: 123 })
+    const bad = memoryStorage(JSON.stringify({ k: -1, n: 2.5, relays: ['ok', 7], hostingEnabled: 'yes', quota: 'lots' }))
+    expect(loadSettings(bad)).toEqual({ ...DEFAULT_SETTINGS, relays: ['ok'] })
+  })
+})
