@@ -26,7 +26,9 @@ test.describe.serial('back up and restore across seven peers', () => {
 
   test.beforeAll(async ({ browser }) => {
     test.setTimeout(180_000)
-    ;[owner, ...hosts] = await Promise.all(['owner', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((n) => openPeer(browser, n)))
+    const all = await Promise.all(['owner', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((n) => openPeer(browser, n)))
+    owner = all[0]!
+    hosts = all.slice(1)
   })
 
   test.afterAll(async () => {
@@ -164,6 +166,51 @@ test('after the relay restarts mid-session, peers reconnect and a new backup suc
     expect((await restoreHash(owner.page, id)).sha256).toBe(sha)
   } finally {
     await closePeers(peers)
+    await killRelay(relay)
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('a relay that is down when the app opens: the tab keeps retrying, says so, and joins once the relay is up', async ({ browser }) => {
+  test.setTimeout(120_000)
+  const dir = mkdtempSync(join(tmpdir(), 'layr-relay-'))
+  const port = await freePort()
+  const keyFile = join(dir, 'relay-key')
+  let relay = spawnRelay(port, keyFile)
+  const context = await browser.newContext()
+  try {
+    await waitForRelay(relay) // learn its address (same key file → same peer id after restart)
+    const addresses = relay.multiaddrs
+    await killRelay(relay)
+    await context.addInitScript((relays) => {
+      if (!localStorage.getItem('layr-settings')) localStorage.setItem('layr-settings', JSON.stringify({ relays }))
+    }, addresses)
+    const page = await context.newPage()
+    await page.goto('/') // the app is served by the test's main relay; its network is the one that is down
+    const down = await page.evaluate(async () => {
+      const layr = await window.layrReady
+      await layr.ready
+      // The node runs and keeps redialling the relay; the Network view shows the failures.
+      const end = Date.now() + 20_000
+      while (Date.now() < end && (layr.network.status()?.relays.failures ?? 0) < 2) await new Promise((r) => setTimeout(r, 200))
+      return layr.network.status()
+    })
+    expect(down?.relays.connected).toEqual([])
+    expect(down?.relays.failures).toBeGreaterThanOrEqual(2)
+    expect(down?.relays.lastError).toBeTruthy()
+
+    relay = spawnRelay(port, keyFile)
+    await waitForRelay(relay)
+    const up = await page.evaluate(async () => {
+      const layr = await window.layrReady
+      const end = Date.now() + 60_000
+      while (Date.now() < end && !(await layr.hosting.stats()).enabled) await new Promise((r) => setTimeout(r, 250))
+      return { hosting: (await layr.hosting.stats()).enabled, addresses: await window.layrNet.waitForCircuitAddress(30_000) }
+    })
+    expect(up.hosting).toBe(true)
+    expect(up.addresses.join(' ')).toContain(relay.peerId)
+  } finally {
+    await context.close()
     await killRelay(relay)
     rmSync(dir, { recursive: true, force: true })
   }

@@ -101,6 +101,8 @@ export interface HostingStats {
   readonly persisted: boolean | undefined
   /** 'peer' hosts; 'client' means another tab of this profile is the peer (NotThePeerTabError). */
   readonly role: 'peer' | 'client' | undefined
+  /** Why hosting could not start, when it could not. */
+  readonly error: { readonly name: string; readonly message: string } | undefined
 }
 
 export interface HostingApi {
@@ -127,6 +129,8 @@ export interface NetworkApi {
   /** Starts this tab's node (idempotent). */
   start(): Promise<NetworkStatus>
   status(): NetworkStatus | undefined
+  /** Why the last start failed (the app keeps retrying in the background); undefined once running. */
+  readonly lastError: { readonly name: string; readonly message: string } | undefined
   /** Peers this owner's manifests place shares on. */
   placements(): Promise<PeerPlacement[]>
   /** Called when peers or relay state change (at most every 500 ms). Returns an unsubscribe. */

@@ -84,6 +84,8 @@ class LayrClient implements Layr {
   #host: Awaited<ReturnType<typeof net.hostShares>> | undefined
   #persisted: boolean | undefined
   #ready: Promise<void> = Promise.resolve()
+  #startError: { name: string; message: string } | undefined
+  #hostError: { name: string; message: string } | undefined
 
   readonly vault: VaultApi
   readonly settings: SettingsApi
@@ -158,6 +160,9 @@ class LayrClient implements Layr {
     this.network = {
       start: () => self.#startNetwork(),
       status: () => (net.node ? net.status() : undefined),
+      get lastError() {
+        return net.node ? undefined : self.#startError
+      },
       placements: () => self.#placements(),
       subscribe: (listener) => {
         let last = ''
@@ -181,13 +186,27 @@ class LayrClient implements Layr {
     return this.#ready
   }
 
+  /**
+   * Starts the network, retrying with backoff while the relay is down (2 s doubling to 30 s),
+   * then hosting when it is enabled. `ready` resolves after the first attempt either way.
+   */
   autostart(): void {
-    this.#ready = (async () => {
-      await this.#startNetwork()
-      if (this.#settings.hostingEnabled && net.role !== 'client') await this.#startHosting()
-    })().catch(() => {
-      // Shown by the views through status() and hosting.stats(); the app works on.
-    })
+    let first: () => void = () => {}
+    this.#ready = new Promise<void>((resolve) => (first = resolve))
+    void (async () => {
+      for (let delay = 2000; ; delay = Math.min(30_000, delay * 2)) {
+        try {
+          await this.#startNetwork()
+          if (this.#settings.hostingEnabled && net.role !== 'client') await this.#startHosting()
+          first()
+          return
+        } catch (err) {
+          first()
+          if (net.node) return // hosting failed (e.g. storage refused): shown by hosting.stats()
+          await new Promise((r) => setTimeout(r, delay * (0.75 + Math.random() / 2)))
+        }
+      }
+    })()
   }
 
   #save(patch: Partial<StoredSettings>): void {
@@ -208,14 +227,25 @@ class LayrClient implements Layr {
   }
 
   async #startNetwork(): Promise<NetworkStatus> {
-    return net.start(this.#settings.relays.length > 0 ? { bootstrap: this.#settings.relays } : {})
+    try {
+      return await net.start(this.#settings.relays.length > 0 ? { bootstrap: this.#settings.relays } : {})
+    } catch (err) {
+      this.#startError = { name: (err as Error).name, message: (err as Error).message }
+      throw err
+    }
   }
 
   async #startHosting(quota?: number): Promise<HostingStats> {
     if (quota !== undefined) await this.hosting.setQuota(quota)
     this.#save({ hostingEnabled: true })
     await this.#startNetwork()
-    this.#host ??= await net.hostShares(this.#settings.quota, this.hostDb)
+    try {
+      this.#host ??= await net.hostShares(this.#settings.quota, this.hostDb)
+      this.#hostError = undefined
+    } catch (err) {
+      this.#hostError = { name: (err as Error).name, message: (err as Error).message }
+      throw err
+    }
     this.#host.setQuota(this.#settings.quota)
     if (this.#persisted === undefined && navigator.storage?.persist) {
       this.#persisted = await navigator.storage.persist().catch(() => false)
@@ -237,6 +267,7 @@ class LayrClient implements Layr {
       refused: host?.counters.refused ?? 0,
       persisted: this.#persisted,
       role: net.role,
+      error: this.#hostError,
     }
   }
 
