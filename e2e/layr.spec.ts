@@ -215,3 +215,26 @@ test('a relay that is down when the app opens: the tab keeps retrying, says so, 
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('two peers are enough to start: the backup says redundancy is reduced, and the file comes back', async ({ browser }) => {
+  const [owner, host] = await Promise.all([openPeer(browser, 'owner'), openPeer(browser, 'host')])
+  try {
+    const sha = await makeFile(owner.page, 5 * MiB, 'two-peers.bin')
+    const r = await owner.page.evaluate(async () => {
+      const layr = await window.layrReady
+      await layr.vault.create()
+      const reduced: number[] = []
+      const entry = await layr.backup((window as unknown as { __file: File }).__file, {
+        onProgress: (e) => void (e.type === 'place:reduced' && reduced.push(e.hosts)),
+      })
+      return { entry, reduced }
+    })
+    // Default policy k = 4, n = 8 on a single host: all 8 shares of each segment on it, and said so.
+    expect(r.entry).toMatchObject({ k: 4, n: 8, hosts: [host.peerId] })
+    expect(r.reduced.length).toBeGreaterThan(0)
+    expect(new Set(r.reduced)).toEqual(new Set([1]))
+    expect((await restoreHash(owner.page, r.entry.id)).sha256).toBe(sha)
+  } finally {
+    await closePeers([owner, host])
+  }
+})

@@ -57,31 +57,44 @@ function kadId(peer: string): Promise<Uint8Array> {
   return sha256(peerIdFromString(peer).toMultihash().bytes)
 }
 
-/** Peers that answer STAT with room, as placement candidates. */
+/**
+ * Peers that answer STAT with room, as placement candidates. Looks until `want` hosts answered,
+ * or the DHT has nothing new to show (a small network) and at least one host answered, or time
+ * is up.
+ */
 export async function findHosts(node: PeerNode, want: number, timeoutMs: number, signal?: AbortSignal): Promise<Candidate[]> {
-  const peers = await discoverPeers(node, { minPeers: want + 1, timeoutMs, ...(signal ? { signal } : {}) })
-  const answers = await Promise.all(
-    peers.map(async (peerId): Promise<Candidate | undefined> => {
-      try {
-        const res = await shareRequest(node, peerId, { type: 'stat' }, { timeoutMs: 10_000 })
-        if (res.status !== 'ok' || !res.stat) return undefined
-        return { peerId, kadId: await kadId(peerId), free: Math.max(0, res.stat.quota - res.stat.used) }
-      } catch {
-        return undefined // not a host (a relay, a client tab) or unreachable
-      }
-    }),
-  )
-  return answers.filter((c): c is Candidate => c !== undefined && c.free > 0)
+  const end = Date.now() + timeoutMs
+  const hosts = new Map<string, Candidate>()
+  do {
+    const peers = await discoverPeers(node, { minPeers: want + 1, timeoutMs: Math.max(1, end - Date.now()), settleRounds: 3, ...(signal ? { signal } : {}) })
+    await Promise.all(
+      peers
+        .filter((p) => !hosts.has(p))
+        .map(async (peerId) => {
+          try {
+            const res = await shareRequest(node, peerId, { type: 'stat' }, { timeoutMs: 10_000, ...(signal ? { signal } : {}) })
+            if (res.status !== 'ok' || !res.stat) return
+            const free = Math.max(0, res.stat.quota - res.stat.used)
+            if (free > 0) hosts.set(peerId, { peerId, kadId: await kadId(peerId), free })
+          } catch {
+            // not a host (a relay, a client tab) or unreachable
+          }
+        }),
+    )
+    if (hosts.size === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 500))
+  } while (hosts.size === 0 && Date.now() < end && !signal?.aborted)
+  signal?.throwIfAborted()
+  return [...hosts.values()]
 }
 
 export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, options: BackupOptions): Promise<FileManifest> {
   const { policy, onProgress, signal } = options
   const hosts = await findHosts(node, policy.n, options.discoverMs ?? 15_000, signal)
   onProgress?.({ type: 'place:hosts', hosts: hosts.length })
-  if (hosts.length < policy.k + 1) {
-    throw new PlacementError(
-      `Only ${hosts.length} host(s) with room were found; at least ${policy.k + 1} are needed for k = ${policy.k}. Wait for more tabs to join, or lower k.`,
-    )
+  // With fewer than n hosts the upload goes ahead with reduced redundancy and says so
+  // (place:reduced): one other tab is enough to back up to, which is how Layr starts out.
+  if (hosts.length === 0) {
+    throw new PlacementError('No other peer with room to host was found. Open Layr in another browser (or ask someone to), leave it open, and try again.')
   }
   const failed = new Set<string>()
   const holders = new Map<string, string>() // "segment/share" → peer

@@ -66,16 +66,24 @@ export async function findPeer(node: PeerNode, peer: string | PeerId, options: L
  */
 export async function discoverPeers(
   node: PeerNode,
-  options: LookupOptions & { readonly minPeers: number; readonly roundTimeoutMs?: number },
+  options: LookupOptions & {
+    readonly minPeers: number
+    readonly roundTimeoutMs?: number
+    /** Stop early after this many rounds in a row found no new peer (a small network is all found). */
+    readonly settleRounds?: number
+  },
 ): Promise<string[]> {
   const end = Date.now() + (options.timeoutMs ?? 30_000)
   const seen = new Set<string>()
-  while (seen.size < options.minPeers && Date.now() < end) {
+  let quiet = 0
+  while (seen.size < options.minPeers && Date.now() < end && (options.settleRounds === undefined || quiet < options.settleRounds)) {
+    const before = seen.size
     options.signal?.throwIfAborted()
     const key = crypto.getRandomValues(new Uint8Array(32))
     const roundMs = Math.min(options.roundTimeoutMs ?? 10_000, Math.max(1, end - Date.now()))
     try {
       for (const id of await closestPeers(node, key, { signal: options.signal, timeoutMs: roundMs })) seen.add(id)
+      quiet = seen.size > before || seen.size === 0 ? 0 : quiet + 1
     } catch (err) {
       if ((err as Error).name === 'CancelledError') throw err
       // a lost round: try another key
