@@ -216,7 +216,7 @@ test('a relay that is down when the app opens: the tab keeps retrying, says so, 
   }
 })
 
-test('two peers are enough to start: the backup says redundancy is reduced, and the file comes back', async ({ browser }) => {
+test('two peers are enough to start: the backup says redundancy is reduced, the file comes back, and remove deletes it at the host', async ({ browser }) => {
   const [owner, host] = await Promise.all([openPeer(browser, 'owner'), openPeer(browser, 'host')])
   try {
     const sha = await makeFile(owner.page, 5 * MiB, 'two-peers.bin')
@@ -234,6 +234,16 @@ test('two peers are enough to start: the backup says redundancy is reduced, and 
     expect(r.reduced.length).toBeGreaterThan(0)
     expect(new Set(r.reduced)).toEqual(new Set([1]))
     expect((await restoreHash(owner.page, r.entry.id)).sha256).toBe(sha)
+
+    // Remove: the host is told (signed deletes), and the file does not come back from the network.
+    expect((await heldKeys(host.page)).length).toBe(16) // 2 segments × 8 shares
+    const removed = await owner.page.evaluate(async (id) => {
+      const layr = await window.layrReady
+      const report = await layr.remove(id)
+      return { report, files: (await layr.files()).length, synced: (await layr.syncFiles()).length }
+    }, r.entry.id)
+    expect(removed).toEqual({ report: { deleted: 16, unreachable: 0 }, files: 0, synced: 0 })
+    expect(await heldKeys(host.page)).toEqual([])
   } finally {
     await closePeers([owner, host])
   }
