@@ -45,6 +45,8 @@ export interface BackupOptions {
   readonly shareSize?: number
   /** The file's name in the manifest (default: the File's own name). */
   readonly name?: string
+  /** Segments placed at once (default PLACE_AHEAD). */
+  readonly placeAhead?: number
   /** How long to look for hosts. */
   readonly discoverMs?: number
 }
@@ -113,8 +115,15 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
     for (let attempt = 0; pending.length > 0; attempt++) {
       const targets = await Promise.all(pending.map(async (s) => ({ index: s.shareIndex, key: await sha256(s.key), size: s.bytes.length })))
       const taken = new Set(segment.shares.map((s) => holders.get(`${segment.index}/${s.shareIndex}`)).filter((p): p is string => !!p))
-      const plan = placeSegment(targets, candidates().filter((h) => !taken.has(h.peerId)), failed)
-      if (plan.reduced || hosts.length - failed.size < policy.n) {
+      let plan = placeSegment(targets, candidates().filter((h) => !taken.has(h.peerId)), failed)
+      let doubled = false
+      if (plan.holders.every((h) => h === undefined)) {
+        // No spare host (a store failed and every other host holds a share of this segment):
+        // double up on a holder, and say so, rather than fail the backup.
+        plan = placeSegment(targets, candidates(), failed)
+        doubled = plan.holders.some((h) => h !== undefined)
+      }
+      if (plan.reduced || doubled || hosts.length - failed.size < policy.n) {
         onProgress?.({ type: 'place:reduced', segmentIndex: segment.index, hosts: hosts.length - failed.size })
       }
       // Reserve the room before the stores go out, so a segment placed alongside sees it taken.
@@ -154,7 +163,7 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
       }
       const segment = r.value
       inflight.push(placeShares(segment).finally(() => segment.release()))
-      if (inflight.length >= PLACE_AHEAD) await inflight.shift()
+      if (inflight.length >= (options.placeAhead ?? PLACE_AHEAD)) await inflight.shift()
     }
     while (inflight.length > 0) await inflight.shift()
   } catch (err) {

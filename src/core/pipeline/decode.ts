@@ -154,12 +154,21 @@ async function gatherShares(
     return false
   }
 
-  // k workers; each keeps taking the next candidate until the segment has k good shares.
+  // k workers; a worker takes the next candidate only while the shares already good or in
+  // flight are fewer than k, so a segment costs k fetches unless one fails (then one more each).
+  let inFlight = 0
   const worker = async (): Promise<void> => {
-    while (goodCount < k && nextCandidate < n) {
+    while (goodCount + inFlight < k && nextCandidate < n) {
       throwIfCancelled(signal)
       const index = nextCandidate++
-      if (await tryOne(index)) goodCount++
+      inFlight++
+      let ok = false
+      try {
+        ok = await tryOne(index)
+      } finally {
+        inFlight--
+      }
+      if (ok) goodCount++
     }
   }
   await Promise.all(Array.from({ length: k }, worker))

@@ -150,6 +150,32 @@ describe('k of n', () => {
   })
 })
 
+describe('fetch economy', () => {
+  it('fetches exactly k shares per segment when they are good, and one more per failure', async () => {
+    const vault = await Vault.create()
+    const data = patternBytes(3 * SEG)
+    const { manifest, segments } = await encodeAll(blobOf(data), policy, vault, { shareSize: SHARE })
+    const { fetch } = fetcherFor(segments)
+    const counted = (fail: (ref: { segmentIndex: number; shareIndex: number }) => boolean) => {
+      const perSegment = new Map<number, number>()
+      const f: FetchShare = async (ref) => {
+        perSegment.set(ref.segmentIndex, (perSegment.get(ref.segmentIndex) ?? 0) + 1)
+        // Uneven answer times, so fast workers finish while others are still fetching.
+        await new Promise((r) => setTimeout(r, ref.shareIndex % 2 === 0 ? 1 : 15))
+        if (fail(ref)) return undefined
+        return fetch(ref)
+      }
+      return { f, perSegment }
+    }
+    const allGood = counted(() => false)
+    expect(await decodeAll(manifest, vault, allGood.f)).toEqual(data)
+    expect([...allGood.perSegment.values()]).toEqual([4, 4, 4])
+    const twoMissing = counted((ref) => ref.shareIndex === 0 || ref.shareIndex === 2)
+    expect(await decodeAll(manifest, vault, twoMissing.f)).toEqual(data)
+    expect([...twoMissing.perSegment.values()]).toEqual([6, 6, 6])
+  })
+})
+
 describe('bad input', () => {
   it('decoding with another vault is a WrongKeyError and yields nothing', async () => {
     const vault = await Vault.create()
