@@ -2,6 +2,13 @@
  * `npm run bench [NAME]`: benchmarks that print one JSON line per figure,
  *   {"bench":…,"metric":…,"value":…,"unit":…,"target":…}
  * Ratios are measured side by side in one run (these machines are noisy).
+ *
+ * - pipeline: the file pipeline in one tab (LAYR_BENCH_MIB, LAYR_BENCH_BIG_MIB, LAYR_BENCH_ROUNDS…).
+ * - network: back up and restore a 64 MiB file across host tabs over the real relay and direct
+ *   WebRTC, beside raw transfers of the same bytes over the same connections (bench/page/network.ts).
+ *   LAYR_BENCH_HOSTS (8; at least 6), LAYR_BENCH_K / LAYR_BENCH_N (4 / 8 with 8 hosts, else 3 / 6),
+ *   LAYR_BENCH_NET_MIB (64), LAYR_BENCH_ROUNDS (3), LAYR_BENCH_EXPERIMENTS=1 (where the time goes),
+ *   LAYR_BENCH_VERBOSE=1 (every round on stderr), LAYR_BENCH_PORT (default: a free port).
  */
 import { build } from 'vite'
 import { chromium, type Browser, type Page } from '@playwright/test'
@@ -10,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHttpServer } from '../relay/http.ts'
 import type { Figure } from './page/pipeline.ts'
@@ -33,10 +40,15 @@ function bounded<T>(what: string, p: Promise<T>, seconds = Number(process.env.LA
   return Promise.race([p, limit]).finally(() => clearTimeout(timer))
 }
 
-async function withBenchPage<T>(fn: (page: Page, browser: Browser) => Promise<T>): Promise<T> {
+/** Builds the benchmark page (bench/page) and returns its directory. */
+async function buildBenchPage(): Promise<string> {
   const configFile = fileURLToPath(new URL('./vite.config.ts', import.meta.url))
-  const outDir = fileURLToPath(new URL('../node_modules/.cache/layr-bench', import.meta.url))
   await build({ configFile })
+  return fileURLToPath(new URL('../node_modules/.cache/layr-bench', import.meta.url))
+}
+
+async function withBenchPage<T>(fn: (page: Page, browser: Browser) => Promise<T>): Promise<T> {
+  const outDir = await buildBenchPage()
   const server = createHttpServer({ staticDir: outDir, routes: new Map() })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const port = (server.address() as AddressInfo).port
@@ -154,7 +166,292 @@ async function runPipeline(files: string[], sizeMiB: number, bigMiB: number, rou
   })
 }
 
-const BENCHES: Record<string, () => Promise<void>> = { pipeline }
+// ---------------------------------------------------------------------------------------------
+// network: backup and restore across host tabs vs raw transfers over the same connections
+
+/** CPU time (clock ticks) of this process and its descendants, by pid, with a kind. */
+function cpuTicks(): Map<number, { ticks: number; kind: string }> {
+  const children = new Map<number, number[]>()
+  const stats = new Map<number, { ticks: number; cmd: string }>()
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      children.set(Number(f[1]), [...(children.get(Number(f[1])) ?? []), pid])
+      stats.set(pid, { ticks: Number(f[11]) + Number(f[12]), cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8') })
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const out = new Map<number, { ticks: number; kind: string }>()
+  const kindOf = (cmd: string): string =>
+    cmd.includes('--type=renderer') ? 'renderer'
+      : cmd.includes('NetworkService') ? 'network-service'
+        : cmd.includes('--type=gpu-process') ? 'gpu'
+          : cmd.includes('--type=') ? 'other'
+            : cmd.includes('chrom') ? 'browser' : 'node'
+  const walk = (pid: number): void => {
+    const s = stats.get(pid)
+    if (s) out.set(pid, { ticks: s.ticks, kind: pid === process.pid ? 'node' : kindOf(s.cmd) })
+    for (const c of children.get(pid) ?? []) walk(c)
+  }
+  walk(process.pid)
+  return out
+}
+
+/** Busy and total jiffies of the whole machine (/proc/stat), every process, not only this run's. */
+function machineTicks(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
+  const idle = (f[3] ?? 0) + (f[4] ?? 0)
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0)
+  return { busy: total - idle, total }
+}
+
+interface CpuUse {
+  /** % of one core, by kind, over the interval. */
+  byKind: Record<string, number>
+  /** % of one core of the busiest renderer (the owner tab's, in every phase here). */
+  busiestRenderer: number
+  /** % of the machine (all cores) used by this run's processes. */
+  machine: number
+  /** % of the machine used by other processes (another job on a shared machine skews figures). */
+  others: number
+}
+
+async function measureCpu<T>(fn: () => Promise<T>): Promise<{ result: T; cpu: CpuUse }> {
+  const hz = 100 // USER_HZ: /proc/<pid>/stat counts in 1/100 s on Linux
+  const before = cpuTicks()
+  const m0 = machineTicks()
+  const t0 = performance.now()
+  const result = await fn()
+  const seconds = (performance.now() - t0) / 1000
+  const after = cpuTicks()
+  const m1 = machineTicks()
+  const byKind: Record<string, number> = {}
+  let busiest = 0
+  let total = 0
+  for (const [pid, a] of after) {
+    const d = (a.ticks - (before.get(pid)?.ticks ?? 0)) / hz / seconds * 100
+    byKind[a.kind] = (byKind[a.kind] ?? 0) + d
+    if (a.kind === 'renderer') busiest = Math.max(busiest, d)
+    total += d
+  }
+  for (const key of Object.keys(byKind)) byKind[key] = Math.round(byKind[key]!)
+  const machine = total / availableParallelism()
+  const all = ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100
+  return { result, cpu: { byKind, busiestRenderer: Math.round(busiest), machine: Math.round(machine), others: Math.max(0, Math.round(all - machine)) } }
+}
+
+async function network(): Promise<void> {
+  const sizeMiB = Number(process.env.LAYR_BENCH_NET_MIB ?? 64)
+  const rounds = Number(process.env.LAYR_BENCH_ROUNDS ?? 3)
+  const hostCount = Number(process.env.LAYR_BENCH_HOSTS ?? 8)
+  const k = Number(process.env.LAYR_BENCH_K ?? (hostCount >= 8 ? 4 : 3))
+  const n = Number(process.env.LAYR_BENCH_N ?? 2 * k)
+  // '1': every experiment; otherwise a comma-separated list of experiment name prefixes.
+  const experimentsWanted = process.env.LAYR_BENCH_EXPERIMENTS?.trim() ?? ''
+  const experiments = experimentsWanted !== '' && experimentsWanted !== '0'
+  if (hostCount < 6 || n > hostCount || k >= n) {
+    throw new Error(`network bench: need at least 6 hosts and k < n ≤ hosts; got hosts=${hostCount}, k=${k}, n=${n}.`)
+  }
+  const outDir = await buildBenchPage()
+  // The real relay (HTTP, /bootstrap.json, circuit relay, DHT) in this process, serving the bench
+  // page, on a free port, with a throwaway key. Loaded only here: libp2p needs the polyfill first.
+  await import('../relay/polyfill.ts')
+  const { startRelay } = await import('../relay/relay.ts')
+  const { p2pConfigFromEnv } = await import('../relay/p2p.ts')
+  const keyDir = mkdtempSync(join(tmpdir(), 'layr-bench-relay-'))
+  const relay = await startRelay(
+    { host: '127.0.0.1', port: Number(process.env.LAYR_BENCH_PORT ?? 0), staticDir: outDir },
+    // Defaults, not this shell's LAYR_* settings (a LAYR_BOOTSTRAP would join another network).
+    { ...p2pConfigFromEnv({}), keyFile: join(keyDir, 'relay-key') },
+  )
+  const browser = await chromium.launch({ executablePath: process.env.LAYR_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  try {
+    // One context per peer: each is its own profile (identity, IndexedDB, Web Lock).
+    const open = async (name: string): Promise<Page> => {
+      const page = await (await browser.newContext()).newPage()
+      page.on('crash', () => console.error(`${name}: CRASHED`))
+      page.on('pageerror', (e) => console.error(`${name}: ${e.message}`))
+      page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && console.error(`${name}:`, m.text()))
+      await page.goto(relay.url)
+      await page.waitForFunction(() => window.benchNet?.ready)
+      return page
+    }
+    const hosts: Page[] = []
+    const hostIds: string[] = []
+    for (let i = 0; i < hostCount; i++) {
+      const page = await bounded(`start host ${i}`, open(`host ${i}`), 60)
+      hostIds.push(await bounded(`start host ${i}`, page.evaluate((x) => window.benchNet.startHost(1024 ** 3, 'bench-r0', x), experiments), 60))
+      hosts.push(page)
+    }
+    const owner = await bounded('start owner', open('owner'), 60)
+    await bounded('start owner', owner.evaluate(() => window.benchNet.startOwner()), 60)
+    const plan = await bounded('prepare', owner.evaluate((o) => window.benchNet.prepareOwner(o), { sizeMiB, k, n, hosts: hostIds }), 60)
+    const warm = await bounded('warm-up', owner.evaluate(() => window.benchNet.warmUp()), 120)
+    const takeHostStats = () => Promise.all(hosts.map((h) => h.evaluate(() => window.benchNet.takeHostStats())))
+    await takeHostStats()
+    const file = sizeMiB * 1024 * 1024
+    const print1 = (metric: string, value: number, unit: string, target?: string): void =>
+      print({ bench: 'network', metric, value, unit, ...(target ? { target } : {}) })
+    print1('hosts', hostCount, 'tabs')
+    print1('k', k, 'shares')
+    print1('n', n, 'shares')
+    print1('file_MiB', sizeMiB, 'MiB')
+    print1('segments', plan.segments, 'segments')
+    print1('warm_up_s', Math.round(warm.ms / 100) / 10, 's')
+    if (process.env.LAYR_BENCH_VERBOSE) console.error('warm-up', JSON.stringify(warm))
+
+    // Experiments (LAYR_BENCH_EXPERIMENTS=1, or a list of name prefixes), timed like the figures above:
+    // - restore through decodeFile with a timed fetch, 1 (restoreFile's default) or 3 segments ahead;
+    // - raw_pull_as_placed: the raw pull, but each segment's data shares from the hosts that hold
+    //   them (what "data shares first" asks of each host);
+    // - restore with the hosts answering from memory instead of IndexedDB;
+    // - decode_local: the owner's decode alone, from shares already fetched;
+    // - raw_push_2_per_host: the raw push with two frames in flight per host, as PLACE_AHEAD = 2 has;
+    // - backup with 1 (one segment at a time), 2 (the default) or 4 segments placed at once.
+    const EXPERIMENTS = [
+      ...[1, 3].map((lookahead) => ({ name: `restore_lookahead${lookahead}`, kind: 'restore' as const, run: () => owner.evaluate((l) => window.benchNet.restore({ lookahead: l }), lookahead) })),
+      { name: 'raw_pull_as_placed', kind: 'restore' as const, run: () => owner.evaluate(() => window.benchNet.rawPull(0, true)) },
+      {
+        name: 'restore_hosts_from_memory',
+        kind: 'restore' as const,
+        run: async () => {
+          await Promise.all(hosts.map((h) => h.evaluate(() => window.benchNet.setServeFromMemory(true))))
+          try {
+            return await owner.evaluate(() => window.benchNet.restore({ lookahead: 1 }))
+          } finally {
+            await Promise.all(hosts.map((h) => h.evaluate(() => window.benchNet.setServeFromMemory(false))))
+          }
+        },
+      },
+      { name: 'decode_local', kind: 'restore' as const, run: () => owner.evaluate(() => window.benchNet.decodeLocal()) },
+      { name: 'raw_push_2_per_host', kind: 'backup' as const, run: () => owner.evaluate(() => window.benchNet.rawPush(2)) },
+      ...[1, 2, 4].map((w) => ({ name: `backup_window${w}`, kind: 'backup' as const, run: () => owner.evaluate((w) => window.benchNet.backup({ placeAhead: w }), w) })),
+    ]
+    const chosen = EXPERIMENTS.filter((e) => experimentsWanted === '1' || experimentsWanted.split(',').some((p) => p && e.name.startsWith(p.trim())))
+    const best = new Map<string, { ms: number; cpu: CpuUse; detail: Record<string, unknown> }>()
+    const keep = (phase: string, r: { result: { ms: number }; cpu: CpuUse }): void => {
+      if (r.result.ms < (best.get(phase)?.ms ?? Infinity)) best.set(phase, { ms: r.result.ms, cpu: r.cpu, detail: r.result as unknown as Record<string, unknown> })
+    }
+    const step = async <T>(what: string, fn: () => Promise<T>) => {
+      const x = await bounded(what, measureCpu(fn), Number(process.env.LAYR_BENCH_STEP_SECONDS ?? 180))
+      if (process.env.LAYR_BENCH_VERBOSE) console.error(what, JSON.stringify(x.cpu), JSON.stringify(x.result))
+      return x
+    }
+    let intact = true
+    let sameConnections = true
+    const hostStore = { count: 0, ms: 0, maxMs: 0 }
+    const hostFetch = { count: 0, ms: 0, maxMs: 0 }
+    const addHostStats = async (): Promise<void> => {
+      for (const s of await takeHostStats()) {
+        for (const [sum, t] of [[hostStore, s.store], [hostFetch, s.fetch]] as const) {
+          sum.count += t.count
+          sum.ms += t.ms
+          sum.maxMs = Math.max(sum.maxMs, t.maxMs)
+        }
+      }
+    }
+    for (let r = 0; r < rounds; r++) {
+      if (r > 0) await Promise.all(hosts.map((h) => h.evaluate((db) => window.benchNet.useDb(db), `bench-r${r}`)))
+      await takeHostStats()
+      keep('raw_push', await step(`raw push, round ${r}`, () => owner.evaluate(() => window.benchNet.rawPush())))
+      const b = await step(`backup, round ${r}`, () => owner.evaluate(() => window.benchNet.backup()))
+      if (b.result.hostsFound !== hostCount || b.result.reduced) {
+        console.error(`network bench: round ${r}: backup found ${b.result.hostsFound} of ${hostCount} hosts (reduced placement: ${b.result.reduced})`)
+      }
+      keep('backup', b)
+      sameConnections &&= b.result.sameConnections
+      await addHostStats()
+      keep('raw_pull', await step(`raw pull, round ${r}`, () => owner.evaluate(() => window.benchNet.rawPull(0))))
+      await takeHostStats()
+      const rs = await step(`restore, round ${r}`, () => owner.evaluate((v) => window.benchNet.restore({ verify: v }), r === rounds - 1))
+      keep('restore', rs)
+      if (Object.keys(rs.result.rejected).length) console.error(`network bench: round ${r}: restore rejected shares`, JSON.stringify(rs.result.rejected), rs.result.rejectedDetail)
+      if (r === rounds - 1) intact = rs.result.intact
+      sameConnections &&= rs.result.sameConnections
+      await addHostStats()
+      keep('raw_pull_k_lanes', await step(`raw pull (k lanes), round ${r}`, () => owner.evaluate((lanes) => window.benchNet.rawPull(lanes), k)))
+      if (experiments) {
+        for (const e of chosen) {
+          const x = await step<{ ms: number }>(`${e.name}, round ${r}`, e.run)
+          keep(e.name, x)
+        }
+      }
+    }
+
+    const MB = (bytes: number, ms: number): number => Math.round((bytes / 1e6 / (ms / 1000)) * 10) / 10
+    const secs = (ms: number): number => Math.round(ms / 10) / 100
+    const ratio = (x: number): number => Math.round(x * 1000) / 1000
+    const get = (phase: string) => best.get(phase)!
+    const rawPush = get('raw_push').ms
+    const rawPull = get('raw_pull').ms
+    const bk = get('backup')
+    const rest = get('restore')
+    const bkd = bk.detail as unknown as { shareBytes: number; discoveryMs: number; firstSegmentMs: number; tailMs: number; meanSpreadMs: number; meanSegmentMs: number; meanShareMs: number; holdersPerHost: number[]; dataSharesPerHost: number[] }
+    print1('raw_push_MiB', Math.round(plan.pushBytes / 1024 / 1024), 'MiB')
+    print1('raw_pull_MiB', Math.round(plan.pullBytes / 1024 / 1024), 'MiB')
+    print1('backup_s', secs(bk.ms), 's')
+    print1('raw_push_s', secs(rawPush), 's')
+    print1('backup_MBps', MB(file, bk.ms), 'MB/s')
+    print1('backup_share_wire_MBps', MB(bkd.shareBytes, bk.ms), 'MB/s')
+    print1('raw_push_MBps', MB(plan.pushBytes, rawPush), 'MB/s')
+    print1('backup_vs_raw_push', ratio(bk.ms / rawPush), 'ratio', '<= 1.25')
+    print1('restore_s', secs(rest.ms), 's')
+    print1('raw_pull_s', secs(rawPull), 's')
+    print1('restore_MBps', MB(file, rest.ms), 'MB/s')
+    print1('raw_pull_MBps', MB(plan.pullBytes, rawPull), 'MB/s')
+    print1('restore_vs_raw_pull', ratio(rest.ms / rawPull), 'ratio', '<= 1.25')
+    print1('restore_intact', intact ? 1 : 0, 'bool', '== 1')
+    print1('same_connections', sameConnections ? 1 : 0, 'bool', '== 1')
+    // Where the time goes (from the best round of each).
+    print1('raw_pull_k_lanes_MBps', MB(plan.pullBytes, get('raw_pull_k_lanes').ms), 'MB/s')
+    print1('backup_discovery_ms', Math.round(bkd.discoveryMs), 'ms')
+    print1('backup_first_segment_ms', Math.round(bkd.firstSegmentMs), 'ms')
+    print1('backup_after_last_store_ms', Math.round(bkd.tailMs), 'ms')
+    print1('backup_segment_store_mean_ms', Math.round(bkd.meanSegmentMs), 'ms')
+    print1('backup_share_store_mean_ms', Math.round(bkd.meanShareMs), 'ms')
+    print1('backup_segment_first_to_last_share_mean_ms', Math.round(bkd.meanSpreadMs), 'ms')
+    print1('backup_shares_per_host_min', Math.min(...bkd.holdersPerHost), 'shares')
+    print1('backup_shares_per_host_max', Math.max(...bkd.holdersPerHost), 'shares')
+    print1('backup_data_shares_per_host_min', Math.min(...bkd.dataSharesPerHost), 'shares')
+    print1('backup_data_shares_per_host_max', Math.max(...bkd.dataSharesPerHost), 'shares')
+    print1('host_store_handle_mean_ms', Math.round((hostStore.ms / Math.max(1, hostStore.count)) * 10) / 10, 'ms')
+    print1('host_store_handle_max_ms', Math.round(hostStore.maxMs), 'ms')
+    print1('host_fetch_handle_mean_ms', Math.round((hostFetch.ms / Math.max(1, hostFetch.count)) * 10) / 10, 'ms')
+    print1('host_fetch_handle_max_ms', Math.round(hostFetch.maxMs), 'ms')
+    for (const [phase, b] of best) {
+      print1(`${phase}_cpu_owner_renderer_pct`, b.cpu.busiestRenderer, '% of a core')
+      print1(`${phase}_cpu_all_renderers_pct`, b.cpu.byKind.renderer ?? 0, '% of a core')
+      print1(`${phase}_cpu_network_service_pct`, b.cpu.byKind['network-service'] ?? 0, '% of a core')
+      print1(`${phase}_cpu_machine_pct`, b.cpu.machine, '% of all cores')
+      print1(`${phase}_cpu_other_processes_pct`, b.cpu.others, '% of all cores')
+    }
+    if (experiments) {
+      for (const e of chosen) {
+        const x = get(e.name)
+        const raw = e.kind === 'restore' ? rawPull : rawPush
+        // Raw transfers: wire bytes per second; backups and restores: file bytes per second.
+        print1(`experiment_${e.name}_MBps`, MB(typeof x.detail.frames === 'number' ? (x.detail.bytes as number) : file, x.ms), 'MB/s')
+        print1(`experiment_${e.name}_vs_raw_${e.kind === 'restore' ? 'pull' : 'push'}`, ratio(x.ms / raw), 'ratio', '<= 1.25')
+        if (e.kind === 'restore' && x.detail.fetchMeanMs !== undefined) {
+          print1(`experiment_${e.name}_fetch_mean_ms`, Math.round(x.detail.fetchMeanMs as number), 'ms')
+          print1(`experiment_${e.name}_fetches_in_flight_mean`, Math.round((x.detail.fetchMeanInflight as number) * 10) / 10, 'fetches')
+          print1(`experiment_${e.name}_fetches_in_flight_max`, x.detail.fetchMaxInflight as number, 'fetches')
+        } else if (e.kind === 'backup' && x.detail.meanShareMs !== undefined) {
+          print1(`experiment_${e.name}_share_store_mean_ms`, Math.round(x.detail.meanShareMs as number), 'ms')
+          print1(`experiment_${e.name}_segment_first_to_last_share_mean_ms`, Math.round(x.detail.meanSpreadMs as number), 'ms')
+        }
+      }
+    }
+  } finally {
+    await browser.close().catch(() => undefined)
+    await relay.stop()
+    rmSync(keyDir, { recursive: true, force: true })
+  }
+}
+
+const BENCHES: Record<string, () => Promise<void>> = { pipeline, network }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const unknown = wanted.filter((w) => !(w in BENCHES))

@@ -1,4 +1,5 @@
 import { pipelineBench, encodeOnly, stageBreakdown, fileRead } from './pipeline.ts'
+import './network.ts'
 
 declare global {
   interface Window {
