@@ -13,6 +13,7 @@ import { openIdbRecordStore } from '../adapters/storage/idb-records.ts'
 import { loadRecoveryText, saveRecoveryText } from '../adapters/local/vault-store.ts'
 import { loadSettings, saveSettings, type StoredSettings } from '../adapters/local/settings-store.ts'
 import { workerEncoder } from '../adapters/encoding/worker-encoder.ts'
+import { loadHealth, saveHealth } from '../adapters/local/health-store.ts'
 import { net } from '../net/expose.ts'
 import type { EncoderFactory } from '../core/pipeline/segment-encoder.ts'
 import type {
@@ -79,7 +80,7 @@ class LayrClient implements Layr {
   #vault: Vault | undefined
   #settings: StoredSettings
   #manifests = new Map<string, { revision: number; manifest: FileManifest }>()
-  #health = new Map<string, FileHealth>()
+  #health = loadHealth()
   #encoder: EncoderFactory | undefined
   #host: Awaited<ReturnType<typeof net.hostShares>> | undefined
   #persisted: boolean | undefined
@@ -224,6 +225,7 @@ class LayrClient implements Layr {
     this.#vault = v
     this.#manifests.clear()
     this.#health.clear()
+    saveHealth(this.#health)
   }
 
   async #startNetwork(): Promise<NetworkStatus> {
@@ -416,6 +418,7 @@ class LayrClient implements Layr {
     await this.records.put(tombstone)
     this.#manifests.delete(fileId)
     this.#health.delete(fileId)
+    saveHealth(this.#health)
     const node = await this.#node()
     const report = await net.lib!.deleteShares(node, vault, manifest, options.onProgress ? { onProgress: options.onProgress } : {})
     await net.lib!.publishRecord(node, tombstone)
@@ -432,6 +435,7 @@ class LayrClient implements Layr {
     const live = await net.lib!.probeShares(await this.#node(), manifest)
     const health: FileHealth = { live, n: manifest.codec.n, k: manifest.codec.k, checkedAt: Date.now() }
     this.#health.set(fileId, health)
+    saveHealth(this.#health)
     return health
   }
 

@@ -205,6 +205,8 @@ export function fetchFromHolders(
   return async (ref) => {
     let lastError: unknown
     const tried = new Set<string>()
+    // `relookup` is true for recorded holders; their errors are the ones worth reporting (peers
+    // tried on the DHT fallback may simply not be hosts, like the relays).
     const attempt = async (peer: string, relookup: boolean): Promise<Uint8Array | undefined> => {
       tried.add(peer)
       try {
@@ -213,10 +215,13 @@ export function fetchFromHolders(
         return bytes
       } catch (err) {
         signal?.throwIfAborted()
-        lastError = err
+        if (relookup) lastError = err
         if (!relookup || !UNREACHABLE.has((err as Error).name)) return undefined
       }
       try {
+        // The connection may be a dead one not yet noticed (the host reloaded): drop it, look the
+        // peer up again, and dial afresh.
+        await node.hangUp(peerIdFromString(peer)).catch(() => {})
         await findPeer(node, peer, { timeoutMs: 5000, ...(signal ? { signal } : {}) })
         const bytes = await ask(peer, ref.key)
         if (bytes) options.onAnswer?.(ref, peer)

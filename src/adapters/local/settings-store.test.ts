@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS, loadSettings, saveSettings } from './settings-store.ts'
+import { loadHealth, saveHealth } from './health-store.ts'
 
 function memoryStorage(initial?: string) {
   const m = new Map<string, string>(initial === undefined ? [] : [['layr-settings', initial]])
@@ -19,5 +20,17 @@ describe('settings store', () => {
     expect(loadSettings(s)).toEqual({ k: 2, n: 5, relays: ['/dns4/r.example/tcp/443/wss'], hostingEnabled: false, quota: 123 })
     const bad = memoryStorage(JSON.stringify({ k: -1, n: 2.5, relays: ['ok', 7], hostingEnabled: 'yes', quota: 'lots' }))
     expect(loadSettings(bad)).toEqual({ ...DEFAULT_SETTINGS, relays: ['ok'] })
+  })
+})
+
+describe('health store', () => {
+  it('round-trips checks and drops malformed entries', () => {
+    const s = memoryStorage()
+    const m = new Map([['ab', { live: 3, n: 6, k: 3, checkedAt: 5 }]])
+    saveHealth(m, s)
+    expect(loadHealth(s)).toEqual(m)
+    const bad = { getItem: () => JSON.stringify({ ab: { live: 'x' }, cd: { live: 1, n: 2, k: 1, checkedAt: 3 } }) }
+    expect([...loadHealth(bad).keys()]).toEqual(['cd'])
+    expect(loadHealth({ getItem: () => '{oops' }).size).toBe(0)
   })
 })
