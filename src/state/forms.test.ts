@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { describeRedundancy, parseRelays, quotaParts } from './forms.ts'
+
+describe('describeRedundancy', () => {
+  it.each([
+    [2, 3, 'survives losing 1 host, and takes 1.5× its size'],
+    [4, 8, 'survives losing 4 hosts, and takes 2× its size'],
+    [3, 10, 'survives losing 7 hosts, and takes 3.33× its size'],
+  ])('k = %i, n = %i', (k, n, text) => {
+    expect(describeRedundancy(k, n)).toContain(text)
+  })
+
+  it.each([
+    [3, 3],
+    [0, 2],
+    [4, 2],
+    [1.5, 3],
+    [Number.NaN, 3],
+  ])('has nothing to say for k = %s, n = %s', (k, n) => {
+    expect(describeRedundancy(k, n)).toBeUndefined()
+  })
+})
+
+describe('quotaParts', () => {
+  it.each([
+    [1024 ** 3, 1, 'GiB'],
+    [1.5 * 1024 ** 3, 1.5, 'GiB'],
+    [64 * 1024 ** 2, 64, 'MiB'],
+    [1000 * 1024 ** 2, 1000, 'MiB'],
+    [0, 0, 'MiB'],
+  ])('%i bytes → %s %s', (bytes, value, unit) => {
+    expect(quotaParts(bytes)).toEqual({ value, unit })
+  })
+})
+
+describe('parseRelays', () => {
+  it('takes one per line or comma, trimmed', () => {
+    expect(parseRelays(' /ip4/1.2.3.4/tcp/1/ws/p2p/A \n\n/dns4/x/tcp/443/tls/ws/p2p/B, /ip4/5/tcp/2/ws/p2p/C')).toEqual([
+      '/ip4/1.2.3.4/tcp/1/ws/p2p/A',
+      '/dns4/x/tcp/443/tls/ws/p2p/B',
+      '/ip4/5/tcp/2/ws/p2p/C',
+    ])
+    expect(parseRelays('  \n ')).toEqual([])
+  })
+})

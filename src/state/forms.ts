@@ -1,0 +1,33 @@
+/** Pure helpers of the Settings and Hosting forms. */
+import { formatFactor } from '../ui/format.ts'
+
+/**
+ * What k-of-n redundancy means for a person: how many hosts may vanish, and the space it costs.
+ * undefined when the numbers cannot make a policy (the facade's InvalidPolicyError says why).
+ */
+export function describeRedundancy(k: number, n: number): string | undefined {
+  if (!Number.isInteger(k) || !Number.isInteger(n) || k < 1 || n <= k) return undefined
+  const lost = n - k
+  return (
+    `Each file is cut into ${n} shares on ${n} different hosts, and any ${k} of them rebuild it: ` +
+    `it survives losing ${lost} ${lost === 1 ? 'host' : 'hosts'}, and takes ${formatFactor(n / k)} its size in space.`
+  )
+}
+
+export type QuotaUnit = 'MiB' | 'GiB'
+export const QUOTA_UNIT: Record<QuotaUnit, number> = { MiB: 1024 ** 2, GiB: 1024 ** 3 }
+
+/** A quota in bytes as the form shows it: in GiB when that is a round figure (to 0.1), else MiB. */
+export function quotaParts(bytes: number): { value: number; unit: QuotaUnit } {
+  const gib = bytes / QUOTA_UNIT.GiB
+  if (gib >= 1 && Math.abs(gib * 10 - Math.round(gib * 10)) < 1e-9) return { value: Math.round(gib * 10) / 10, unit: 'GiB' }
+  return { value: Math.round((bytes / QUOTA_UNIT.MiB) * 10) / 10, unit: 'MiB' }
+}
+
+/** One relay multiaddr per line (or separated by commas); blank lines dropped. */
+export function parseRelays(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+}

@@ -1,0 +1,91 @@
+/**
+ * The Hosting view: on/off, the quota, and what this tab holds and serves for others. Stats are
+ * polled while the view is shown (`watch()`).
+ */
+import type { HostingStats, Layr } from '../layr/api.ts'
+import { describeError, type Problem } from './errors.ts'
+import { QUOTA_UNIT, quotaParts, type QuotaUnit } from './forms.ts'
+
+export class HostingState {
+  readonly #layr: Layr
+
+  stats = $state.raw<HostingStats | undefined>()
+  /** The browser's own figures for this site (navigator.storage.estimate()). */
+  estimate = $state.raw<{ usage: number; quota: number } | undefined>()
+  busy = $state(false)
+  problem = $state.raw<Problem | undefined>()
+  notice = $state('')
+  quotaValue = $state(1)
+  quotaUnit = $state<QuotaUnit>('GiB')
+
+  /** The saved choice, before the first stats arrive. */
+  readonly enabled = $derived(this.stats?.enabled ?? false)
+  readonly quotaBytes = $derived(Math.round(this.quotaValue * QUOTA_UNIT[this.quotaUnit]))
+  readonly quotaChanged = $derived(this.stats !== undefined && this.quotaBytes !== this.stats.quota)
+
+  constructor(layr: Layr) {
+    this.#layr = layr
+    const q = quotaParts(layr.hosting.quota)
+    this.quotaValue = q.value
+    this.quotaUnit = q.unit
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      this.stats = await this.#layr.hosting.stats()
+    } catch (err) {
+      this.problem = describeError(err)
+    }
+    const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined
+    if (storage?.estimate) {
+      const e = await storage.estimate().catch(() => undefined)
+      if (e?.quota !== undefined) this.estimate = { usage: e.usage ?? 0, quota: e.quota }
+    }
+  }
+
+  /** Polls the stats while the view is shown; returns the stop function for $effect. */
+  watch(everyMs = 2000): () => void {
+    void this.refresh()
+    // Hosting starts in the background when the app opens: show it as soon as it is up.
+    void this.#layr.ready.then(() => this.refresh())
+    const timer = setInterval(() => void this.refresh(), everyMs)
+    return () => clearInterval(timer)
+  }
+
+  async setEnabled(on: boolean): Promise<void> {
+    if (this.busy) return
+    this.busy = true
+    this.problem = undefined
+    try {
+      if (on) {
+        this.stats = await this.#layr.hosting.start(this.quotaChanged ? this.quotaBytes : undefined)
+        this.notice = 'Hosting is on. Keep this tab open so other people can reach their shares.'
+      } else {
+        await this.#layr.hosting.stop()
+        this.notice = 'Hosting is off. Shares already kept here stay saved until you turn it on again.'
+        await this.refresh()
+      }
+    } catch (err) {
+      this.problem = describeError(err)
+      await this.refresh()
+    } finally {
+      this.busy = false
+    }
+  }
+
+  async saveQuota(): Promise<void> {
+    if (this.busy) return
+    this.busy = true
+    this.problem = undefined
+    try {
+      if (!Number.isFinite(this.quotaValue) || this.quotaValue < 0) throw new RangeError('Enter the space to offer as a number of MiB or GiB, 0 or more.')
+      await this.#layr.hosting.setQuota(this.quotaBytes)
+      this.notice = 'Quota saved.'
+      await this.refresh()
+    } catch (err) {
+      this.problem = err instanceof RangeError ? { name: 'InvalidQuotaError', message: err.message, tone: 'warning' } : describeError(err)
+    } finally {
+      this.busy = false
+    }
+  }
+}

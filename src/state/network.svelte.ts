@@ -1,0 +1,79 @@
+/**
+ * The Network view and the header's status line: this tab's node as the facade reports it
+ * (subscribed for the app's lifetime), and the peers this vault's shares sit on (polled while
+ * the Network view is shown).
+ */
+import type { Layr, NetworkStatus, PeerPlacement } from '../layr/api.ts'
+import { describeError, type Problem } from './errors.ts'
+import { summarize, type NetworkSummary } from './peers.ts'
+
+export class NetworkState {
+  readonly #layr: Layr
+  #unsubscribe: (() => void) | undefined
+
+  status = $state.raw<NetworkStatus | undefined>()
+  placements = $state.raw<readonly PeerPlacement[]>([])
+  starting = $state(true)
+  problem = $state.raw<Problem | undefined>()
+
+  readonly summary: NetworkSummary = $derived(summarize(this.status, this.starting, this.problem))
+  #timer: ReturnType<typeof setInterval> | undefined
+
+  constructor(layr: Layr) {
+    this.#layr = layr
+  }
+
+  /** Starts the node (idempotent) and follows its status; returns the stop function for $effect. */
+  connect(): () => void {
+    this.#unsubscribe ??= this.#layr.network.subscribe((s) => {
+      this.status = s
+      this.starting = false
+    })
+    this.status = this.#layr.network.status() ?? this.status
+    // The facade keeps retrying a failed start in the background: follow it until it runs.
+    this.#timer ??= setInterval(() => this.#poll(), 2000)
+    this.#layr.network.start().then(
+      (s) => {
+        this.status = this.#layr.network.status() ?? s
+        this.starting = false
+        this.problem = undefined
+      },
+      (err: unknown) => {
+        this.starting = false
+        this.problem = describeError(err)
+      },
+    )
+    return () => {
+      this.#unsubscribe?.()
+      this.#unsubscribe = undefined
+      clearInterval(this.#timer)
+      this.#timer = undefined
+    }
+  }
+
+  #poll(): void {
+    const error = this.#layr.network.lastError
+    const status = this.#layr.network.status()
+    if (status) {
+      this.status = status
+      this.starting = false
+    }
+    if (error) this.problem = describeError(error)
+    else if (status && this.problem) this.problem = undefined
+  }
+
+  async refreshPlacements(): Promise<void> {
+    try {
+      this.placements = await this.#layr.network.placements()
+    } catch (err) {
+      this.problem = describeError(err)
+    }
+  }
+
+  /** Polls placements while the Network view is shown. */
+  watchPlacements(everyMs = 4000): () => void {
+    void this.refreshPlacements()
+    const timer = setInterval(() => void this.refreshPlacements(), everyMs)
+    return () => clearInterval(timer)
+  }
+}

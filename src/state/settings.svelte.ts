@@ -1,0 +1,109 @@
+/**
+ * The Settings view: redundancy for new backups, the recovery text (export, and import which
+ * replaces this browser's vault), and the relays to join through.
+ */
+import type { Layr } from '../layr/api.ts'
+import { describeError, type Problem } from './errors.ts'
+import { describeRedundancy, parseRelays } from './forms.ts'
+
+export class SettingsState {
+  readonly #layr: Layr
+  readonly #adoptVault: (text: string) => Promise<void>
+
+  /** The form's numbers (null while a field is empty). */
+  k = $state<number | null>(null)
+  n = $state<number | null>(null)
+  savedK = $state(0)
+  savedN = $state(0)
+  redundancyProblem = $state.raw<Problem | undefined>()
+  redundancyNotice = $state('')
+
+  relaysText = $state('')
+  relaysProblem = $state.raw<Problem | undefined>()
+  relaysNotice = $state('')
+
+  revealed = $state(false)
+  importText = $state('')
+  confirmingImport = $state(false)
+  importProblem = $state.raw<Problem | undefined>()
+  importNotice = $state('')
+  busy = $state(false)
+
+  readonly preview = $derived(describeRedundancy(this.k ?? Number.NaN, this.n ?? Number.NaN))
+  readonly redundancyChanged = $derived(this.k !== this.savedK || this.n !== this.savedN)
+
+  constructor(layr: Layr, adoptVault: (text: string) => Promise<void>) {
+    this.#layr = layr
+    this.#adoptVault = adoptVault
+    this.k = this.savedK = layr.settings.k
+    this.n = this.savedN = layr.settings.n
+    this.relaysText = layr.settings.relays.join('\n')
+  }
+
+  get currentRedundancy(): string | undefined {
+    return describeRedundancy(this.savedK, this.savedN)
+  }
+
+  async saveRedundancy(): Promise<void> {
+    this.redundancyProblem = undefined
+    this.redundancyNotice = ''
+    try {
+      await this.#layr.settings.setRedundancy(this.k ?? Number.NaN, this.n ?? Number.NaN)
+      this.savedK = this.#layr.settings.k
+      this.savedN = this.#layr.settings.n
+      this.redundancyNotice = `Saved: new backups use ${this.savedK} of ${this.savedN}. Files already backed up keep theirs.`
+    } catch (err) {
+      this.redundancyProblem = describeError(err)
+    }
+  }
+
+  async saveRelays(): Promise<void> {
+    this.relaysProblem = undefined
+    this.relaysNotice = ''
+    try {
+      const relays = parseRelays(this.relaysText)
+      await this.#layr.settings.setRelays(relays)
+      this.relaysText = this.#layr.settings.relays.join('\n')
+      this.relaysNotice =
+        (relays.length === 0 ? 'Saved: Layr joins through this page’s own relay.' : `Saved ${relays.length === 1 ? 'one relay' : `${relays.length} relays`}.`) +
+        ' Reload the page to connect through them.'
+    } catch (err) {
+      this.relaysProblem = describeError(err)
+    }
+  }
+
+  recoveryText(): string {
+    return this.#layr.vault.recoveryText()
+  }
+
+  askImport(): void {
+    this.importProblem = undefined
+    this.importNotice = ''
+    if (this.importText.trim() === '') {
+      this.importProblem = { name: 'RecoveryTextError', message: 'Paste a recovery text (it starts with layr1-) first.', tone: 'warning' }
+      return
+    }
+    this.confirmingImport = true
+  }
+
+  cancelImport(): void {
+    this.confirmingImport = false
+  }
+
+  /** Replaces this browser's vault with the pasted one. */
+  async confirmImport(): Promise<void> {
+    this.confirmingImport = false
+    if (this.busy) return
+    this.busy = true
+    try {
+      await this.#adoptVault(this.importText)
+      this.importText = ''
+      this.revealed = false
+      this.importNotice = 'This browser now uses the restored vault. Its files are listed under Files as they are found.'
+    } catch (err) {
+      this.importProblem = describeError(err)
+    } finally {
+      this.busy = false
+    }
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The backup queue: files wait their turn and are backed up one at a time (each backup already
+ * keeps the network busy with parallel share stores, and one at a time keeps memory small).
+ * Each task can be cancelled, queued or running, through its AbortSignal. Plain TypeScript so it
+ * runs under Vitest; FilesState mirrors `views()` into $state.
+ */
+import type { BackupJobOptions, FileEntry } from '../layr/api.ts'
+import { describeError, isCancellation, type Problem } from './errors.ts'
+import { BackupTracker, type UploadSnapshot } from './progress.ts'
+
+export type BackupFn = (file: Blob, options: BackupJobOptions & { name?: string }) => Promise<FileEntry>
+
+/** What a row of the queue shows; a new object on every change. */
+export interface UploadView {
+  readonly id: number
+  readonly name: string
+  readonly size: number
+  readonly progress: UploadSnapshot
+  readonly problem: Problem | undefined
+  readonly entry: FileEntry | undefined
+  readonly settled: boolean
+}
+
+let nextId = 1
+
+export class UploadTask {
+  readonly id = nextId++
+  readonly file: Blob
+  readonly name: string
+  readonly #controller = new AbortController()
+  readonly #now: () => number
+  #tracker: BackupTracker
+  #problem: Problem | undefined
+  #entry: FileEntry | undefined
+  #view: UploadView | undefined
+  onChange: () => void = () => {}
+
+  constructor(file: Blob, name: string, now: () => number = () => performance.now()) {
+    this.file = file
+    this.name = name
+    this.#now = now
+    this.#tracker = new BackupTracker(1, file.size)
+  }
+
+  get stage(): UploadSnapshot['stage'] {
+    return this.#tracker.stage
+  }
+
+  get settled(): boolean {
+    const s = this.stage
+    return s === 'done' || s === 'failed' || s === 'cancelled'
+  }
+
+  get entry(): FileEntry | undefined {
+    return this.#entry
+  }
+
+  view(): UploadView {
+    return (this.#view ??= {
+      id: this.id,
+      name: this.name,
+      size: this.file.size,
+      progress: this.#tracker.snapshot(),
+      problem: this.#problem,
+      entry: this.#entry,
+      settled: this.settled,
+    })
+  }
+
+  #changed(): void {
+    this.#view = undefined
+    this.onChange()
+  }
+
+  /** Backs the file up with `n` shares per segment (for the share count); never throws. */
+  async run(backup: BackupFn, n: number): Promise<void> {
+    if (this.stage !== 'queued') return
+    this.#tracker = new BackupTracker(n, this.file.size)
+    this.#tracker.start()
+    this.#changed()
+    try {
+      this.#entry = await backup(this.file, {
+        name: this.name,
+        signal: this.#controller.signal,
+        onProgress: (e) => {
+          this.#tracker.apply(e, this.#now())
+          this.#changed()
+        },
+      })
+      this.#tracker.finish()
+    } catch (err) {
+      const cancelled = this.#controller.signal.aborted || isCancellation(err)
+      this.#tracker.fail(cancelled)
+      this.#problem = cancelled ? undefined : describeError(err)
+    }
+    this.#changed()
+  }
+
+  /** Stops the backup (or drops it from the queue). A finished task stays as it is. */
+  cancel(): void {
+    if (this.settled) return
+    this.#controller.abort()
+    if (this.stage === 'queued') {
+      this.#tracker.fail(true)
+      this.#changed()
+    }
+  }
+}
+
+export interface UploadQueueOptions {
+  readonly backup: BackupFn
+  /** Shares per segment of the redundancy in force when a task starts. */
+  readonly n: () => number
+  readonly onChange?: () => void
+  /** Called after each successful backup. */
+  readonly onDone?: (entry: FileEntry) => void
+  readonly now?: () => number
+}
+
+export class UploadQueue {
+  readonly #options: UploadQueueOptions
+  #tasks: UploadTask[] = []
+  #pump: Promise<void> | undefined
+
+  constructor(options: UploadQueueOptions) {
+    this.#options = options
+  }
+
+  get tasks(): readonly UploadTask[] {
+    return this.#tasks
+  }
+
+  views(): UploadView[] {
+    return this.#tasks.map((t) => t.view())
+  }
+
+  /** Queues the files (in order); they start as soon as the tasks ahead are done. */
+  add(files: Iterable<File | { file: Blob; name: string }>): UploadTask[] {
+    const added: UploadTask[] = []
+    for (const f of files) {
+      const task = f instanceof Blob ? new UploadTask(f, f.name, this.#options.now) : new UploadTask(f.file, f.name, this.#options.now)
+      task.onChange = () => this.#options.onChange?.()
+      added.push(task)
+    }
+    if (added.length === 0) return added
+    this.#tasks = [...this.#tasks, ...added]
+    this.#options.onChange?.()
+    this.#kick()
+    return added
+  }
+
+  cancel(id: number): void {
+    this.#tasks.find((t) => t.id === id)?.cancel()
+  }
+
+  /** Drops finished, failed and cancelled rows. */
+  clearSettled(): void {
+    this.#tasks = this.#tasks.filter((t) => !t.settled)
+    this.#options.onChange?.()
+  }
+
+  dismiss(id: number): void {
+    this.#tasks = this.#tasks.filter((t) => t.id !== id || !t.settled)
+    this.#options.onChange?.()
+  }
+
+  /** Resolves when nothing is queued or running. */
+  async idle(): Promise<void> {
+    while (this.#pump) await this.#pump
+  }
+
+  #kick(): void {
+    if (this.#pump) return
+    this.#pump = this.#run().finally(() => {
+      this.#pump = undefined
+      if (this.#next()) this.#kick()
+    })
+  }
+
+  async #run(): Promise<void> {
+    for (let task = this.#next(); task; task = this.#next()) {
+      await task.run(this.#options.backup, this.#options.n())
+      if (task.entry) this.#options.onDone?.(task.entry)
+    }
+  }
+
+  #next(): UploadTask | undefined {
+    return this.#tasks.find((t) => t.stage === 'queued')
+  }
+}
