@@ -219,10 +219,29 @@ test('a relay that is down when the app opens: the tab keeps retrying, says so, 
 test('two peers are enough to start: the backup says redundancy is reduced, the file comes back, and remove deletes it at the host', async ({ browser }) => {
   const [owner, host] = await Promise.all([openPeer(browser, 'owner'), openPeer(browser, 'host')])
   try {
+    // A backup cancelled while its shares go out leaves nothing behind on the host.
+    await makeFile(owner.page, 12 * MiB, 'cancelled.bin')
+    const cancelled = await owner.page.evaluate(async () => {
+      const layr = await window.layrReady
+      await layr.vault.create()
+      const stop = new AbortController()
+      try {
+        await layr.backup((window as unknown as { __file: File }).__file, {
+          signal: stop.signal,
+          onProgress: (e) => void (e.type === 'place:share' && stop.abort()),
+        })
+        return 'finished'
+      } catch (err) {
+        return (err as Error).name
+      }
+    })
+    expect(cancelled).toBe('CancelledError')
+    expect(await heldKeys(host.page)).toEqual([])
+    expect(await owner.page.evaluate(async () => (await (await window.layrReady).files()).length)).toBe(0)
+
     const sha = await makeFile(owner.page, 5 * MiB, 'two-peers.bin')
     const r = await owner.page.evaluate(async () => {
       const layr = await window.layrReady
-      await layr.vault.create()
       const reduced: number[] = []
       const entry = await layr.backup((window as unknown as { __file: File }).__file, {
         onProgress: (e) => void (e.type === 'place:reduced' && reduced.push(e.hosts)),
@@ -242,7 +261,8 @@ test('two peers are enough to start: the backup says redundancy is reduced, the 
       const report = await layr.remove(id)
       return { report, files: (await layr.files()).length, synced: (await layr.syncFiles()).length }
     }, r.entry.id)
-    expect(removed).toEqual({ report: { deleted: 16, unreachable: 0 }, files: 0, synced: 0 })
+    expect(removed).toMatchObject({ report: { deleted: 16, unreachable: 0 }, files: 0, synced: 0 })
+    expect(removed.report.recordCopies).toBeGreaterThanOrEqual(1)
     expect(await heldKeys(host.page)).toEqual([])
   } finally {
     await closePeers([owner, host])

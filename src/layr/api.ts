@@ -42,6 +42,8 @@ export interface RemoveReport {
   readonly deleted: number
   /** Shares whose host could not be reached (they expire with the host's data, or a later remove). */
   readonly unreachable: number
+  /** Peers that now keep the removal on the network (0: only this browser knows yet; a later sync tells them). */
+  readonly recordCopies: number
 }
 
 /** One step of a backup, for progress bars: what the UI shows as the file's stage. */
@@ -161,7 +163,10 @@ export interface Layr {
   restore(fileId: string, sink: WritableStream<Uint8Array>, options?: RestoreOptions): Promise<RestoreReport>
   /** Files of this vault known in this browser. */
   files(): Promise<FileEntry[]>
-  /** Fetches this vault's manifests from the network and merges them in (for a restored vault). */
+  /**
+   * Fetches this vault's manifests from the network and merges them in (for a restored vault), and
+   * pushes this browser's to record peers that lack them. RecordsUnavailableError when no peer answered.
+   */
   syncFiles(): Promise<FileEntry[]>
   /** Deletes the file's shares at their hosts and its manifest here and on the network. */
   remove(fileId: string, options?: { onProgress?: (e: RemoveProgress) => void }): Promise<RemoveReport>

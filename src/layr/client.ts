@@ -200,6 +200,8 @@ class LayrClient implements Layr {
           await this.#startNetwork()
           if (this.#settings.hostingEnabled && net.role !== 'client') await this.#startHosting()
           first()
+          // Keep this vault's file list on the network as record peers come and go.
+          if (this.#vault) setTimeout(() => void this.syncFiles().catch(() => {}), 5000)
           return
         } catch (err) {
           first()
@@ -301,8 +303,8 @@ class LayrClient implements Layr {
   async #liveManifests(): Promise<FileManifest[]> {
     const vault = this.#requireVault()
     const live = (await this.records.list(vault.ownerPublicKey)).filter((r) => r.sealed.length > 0)
-    const manifests = await Promise.all(live.map((r) => this.#manifestOf(r)))
-    return manifests.sort((a, b) => b.createdAt - a.createdAt)
+    const manifests = await Promise.all(live.map((r) => this.#manifestOf(r).catch(() => undefined)))
+    return manifests.filter((m): m is FileManifest => m !== undefined).sort((a, b) => b.createdAt - a.createdAt)
   }
 
   async #manifest(fileId: string): Promise<FileManifest> {
@@ -355,8 +357,15 @@ class LayrClient implements Layr {
       },
     })
     onProgress?.({ type: 'stage', stage: 'saving-manifest' })
-    const record = signRecord(vault, manifest.fileId, manifest.revision, await sealManifest(manifest, vault))
-    await this.records.put(record)
+    let record: ManifestRecord
+    try {
+      record = signRecord(vault, manifest.fileId, manifest.revision, await sealManifest(manifest, vault))
+      await this.records.put(record)
+    } catch (err) {
+      // Without a saved manifest nothing could ever find or delete these shares: take them back.
+      await net.lib!.deleteShares(node, vault, manifest).catch(() => {})
+      throw err
+    }
     const published = await net.lib!.publishRecord(node, record, signal ? { signal } : {})
     onProgress?.({ type: 'manifest:saved', copies: published.peers.length })
     onProgress?.({ type: 'stage', stage: 'done' })
@@ -364,8 +373,15 @@ class LayrClient implements Layr {
   }
 
   async restore(fileId: string, sink: WritableStream<Uint8Array>, options: RestoreOptions = {}): Promise<RestoreReport> {
-    const vault = this.#requireVault()
-    const manifest = await this.#manifest(fileId)
+    let vault: Vault
+    let manifest: FileManifest
+    try {
+      vault = this.#requireVault()
+      manifest = await this.#manifest(fileId)
+    } catch (err) {
+      await sink.abort(err).catch(() => {})
+      throw err
+    }
     const writer = sink.getWriter()
     const answered = new Map<string, string>() // "segment/share" → peer whose bytes were used
     const corrupt = new Set<string>()
@@ -401,12 +417,10 @@ class LayrClient implements Layr {
     const vault = this.#requireVault()
     const node = await this.#node()
     const known = await this.records.list(vault.ownerPublicKey)
-    const { records } = await net.lib!.fetchRecords(node, vault.ownerPublicKey, known)
-    for (const r of records) {
-      // Keep only records that open with this vault (a record signed by us always does).
-      if (r.sealed.length > 0) await this.#manifestOf(r)
-      await this.records.put(r)
-    }
+    const { records } = await net.lib!.syncRecords(node, vault.ownerPublicKey, known)
+    // Every record is signed by this vault's key (checked), so each is kept; one that does not
+    // open (a newer manifest version) is left out of the list rather than stopping the others.
+    for (const r of records) await this.records.put(r)
     return this.files()
   }
 
@@ -414,15 +428,17 @@ class LayrClient implements Layr {
     const vault = this.#requireVault()
     const manifest = await this.#manifest(fileId)
     const tombstone = signRecord(vault, manifest.fileId, TOMBSTONE_REVISION, new Uint8Array(0))
-    // The file leaves the list first, so a failure below never leaves it half-listed.
+    // The file leaves the list here first, then on the network (a later sync pushes the
+    // tombstone again to peers that missed it), and only then are its shares deleted: no order
+    // of failures leaves a listed file without its shares.
     await this.records.put(tombstone)
     this.#manifests.delete(fileId)
     this.#health.delete(fileId)
     saveHealth(this.#health)
     const node = await this.#node()
+    const published = await net.lib!.publishRecord(node, tombstone)
     const report = await net.lib!.deleteShares(node, vault, manifest, options.onProgress ? { onProgress: options.onProgress } : {})
-    await net.lib!.publishRecord(node, tombstone)
-    return report
+    return { ...report, recordCopies: published.peers.length }
   }
 
   async placement(fileId: string): Promise<string[][]> {

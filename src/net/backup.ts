@@ -7,6 +7,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import {
+  CancelledError,
   LayrError,
   decodeFile,
   encodeFile,
@@ -90,7 +91,10 @@ export async function findHosts(node: PeerNode, want: number, timeoutMs: number,
 }
 
 export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, options: BackupOptions): Promise<FileManifest> {
-  const { policy, onProgress, signal } = options
+  const { policy, onProgress } = options
+  // Our own abort, linked to the caller's: the first failure stops the other segments' stores.
+  const stop = new AbortController()
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal
   const hosts = await findHosts(node, policy.n, options.discoverMs ?? 15_000, signal)
   onProgress?.({ type: 'place:hosts', hosts: hosts.length })
   // With fewer than n hosts the upload goes ahead with reduced redundancy and says so
@@ -100,6 +104,7 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
   }
   const failed = new Set<string>()
   const holders = new Map<string, string>() // "segment/share" → peer
+  const storedKeys: Uint8Array[] = [] // the share keys, in the order `holders` got them
   // Free space as the hosts reported it, less what this upload has stored on them since.
   const free = new Map(hosts.map((h) => [h.peerId, h.free]))
   const candidates = (): Candidate[] => hosts.map((h) => ({ ...h, free: free.get(h.peerId)! }))
@@ -133,13 +138,18 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
           const peer = plan.holders[i]
           if (!peer) return share
           try {
-            const res = await shareRequest(node, peer, { type: 'store', key: share.key, root: share.root, owner: vault.ownerPublicKey, bytes: share.bytes }, signal ? { signal } : {})
+            // A store once sent is let finish (its time limits still apply) rather than aborted:
+            // then `holders` knows every share that landed, and a failed or cancelled backup can
+            // take them all back.
+            signal.throwIfAborted()
+            const res = await shareRequest(node, peer, { type: 'store', key: share.key, root: share.root, owner: vault.ownerPublicKey, bytes: share.bytes })
             if (res.status !== 'ok') throw new Error(`${res.status}: ${res.message}`)
             holders.set(`${segment.index}/${share.shareIndex}`, peer)
+            storedKeys.push(share.key)
             onProgress?.({ type: 'place:share', segmentIndex: segment.index, shareIndex: share.shareIndex, peer })
             return undefined
           } catch (err) {
-            if (signal?.aborted) throw err
+            if (signal.aborted) throw err
             failed.add(peer)
             return share
           }
@@ -167,8 +177,13 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
     }
     while (inflight.length > 0) await inflight.shift()
   } catch (err) {
+    stop.abort(err)
     await gen.return(undefined as never).catch(() => {})
     await Promise.allSettled(inflight)
+    // Shares already stored belong to no manifest: take them back (best effort), or they would
+    // sit on their hosts with nothing left that could ever delete them.
+    await deleteStored(node, vault, [...holders].map(([, peer], i) => ({ peer, key: storedKeys[i]! })))
+    if (options.signal?.aborted) throw new CancelledError('The backup was cancelled; the shares it had placed were deleted again.')
     throw err
   }
   return {
@@ -181,7 +196,7 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
 }
 
 /** Errors that mean "could not reach the peer" (as opposed to a peer that answered). */
-const UNREACHABLE = new Set(['PeerUnreachableError', 'NetworkTimeoutError', 'PeerNotFoundError', 'NetworkFailureError', 'StreamInterruptedError'])
+const UNREACHABLE = new Set(['PeerUnreachableError', 'PeerNotFoundError', 'NetworkFailureError', 'StreamInterruptedError'])
 
 /**
  * A FetchShare that asks the manifest's holders first. When a holder cannot be reached at the
@@ -216,6 +231,8 @@ export function fetchFromHolders(
       } catch (err) {
         signal?.throwIfAborted()
         if (relookup) lastError = err
+        // Only a peer we could not reach is looked up again; a slow answer (NetworkTimeoutError)
+        // is not a reason to drop a connection other requests are using.
         if (!relookup || !UNREACHABLE.has((err as Error).name)) return undefined
       }
       try {
@@ -251,6 +268,18 @@ export function fetchFromHolders(
     if (lastError) throw lastError
     return undefined
   }
+}
+
+/** Signed deletes of shares this owner stored, a few at a time; failures are ignored. */
+async function deleteStored(node: PeerNode, vault: Vault, stored: ReadonlyArray<{ peer: string; key: Uint8Array }>): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < stored.length) {
+      const { peer, key } = stored[next++]!
+      await shareRequest(node, peer, { type: 'delete', key, signature: vault.sign(deleteMessage(key, peer)) }, { timeoutMs: 10_000 }).catch(() => {})
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(8, stored.length) }, worker))
 }
 
 export interface DeleteProgress {

@@ -55,7 +55,7 @@ let lib: NetModule | undefined
 let node: Net.PeerNode | undefined
 let starting: Promise<Net.NetworkStatus> | undefined
 let role: 'peer' | 'client' | undefined
-let hosting: { host: Net.ShareHost; close(): Promise<void> } | undefined
+let hosting: Promise<{ host: Net.ShareHost; close(): Promise<void> }> | undefined
 const relayEvents: Array<{ at: number; event: Net.KeeperEvent }> = []
 
 function running(): { lib: NetModule; node: Net.PeerNode } {
@@ -113,22 +113,28 @@ const api: LayrNet = {
     const r = running()
     return r.lib.findPeer(r.node, peerId, { timeoutMs })
   },
-  async hostShares(quota, dbName = 'layr-host') {
+  hostShares(quota, dbName = 'layr-host') {
     const r = running()
-    if (role === 'client') throw new r.lib.NotThePeerTabError()
-    if (hosting) return hosting.host
-    const [shares, records] = await Promise.all([r.lib.openIdbShareStore(dbName), r.lib.openIdbRecordStore(`${dbName}-records`)])
-    const host = new r.lib.ShareHost(shares, r.node.peerId.toString(), quota, records)
-    await r.lib.mountShareHost(r.node, host)
-    hosting = { host, close: async () => void (await Promise.all([shares.close(), records.close()])) }
-    return host
+    if (role === 'client') return Promise.reject(new r.lib.NotThePeerTabError())
+    // One start at a time: a second call while the first is opening gets the same host.
+    hosting ??= (async () => {
+      const [shares, records] = await Promise.all([r.lib.openIdbShareStore(dbName), r.lib.openIdbRecordStore(`${dbName}-records`)])
+      const host = new r.lib.ShareHost(shares, r.node.peerId.toString(), quota, records)
+      await r.lib.mountShareHost(r.node, host)
+      return { host, close: async () => void (await Promise.all([shares.close(), records.close()])) }
+    })()
+    const current = hosting
+    current.catch(() => hosting === current && (hosting = undefined))
+    return current.then((h) => h.host)
   },
   async unhostShares() {
     const current = hosting
     hosting = undefined
     if (!current) return
+    const h = await current.catch(() => undefined)
+    if (!h) return
     await node?.unhandle(running().lib.SHARE_PROTOCOL)
-    await current.close()
+    await h.close()
   },
   async stop() {
     const current = node

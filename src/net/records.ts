@@ -5,8 +5,9 @@
  * closest peers for their lists, fetch what is newer than what they have, check every
  * signature, and keep the highest revision of each file.
  */
-import { equal } from '../core/bytes.ts'
-import { mergeRecords, recordId, recordsKey, verifyRecord, type ManifestRecord } from '../core/records/index.ts'
+import { equal, fromHex, toHex } from '../core/bytes.ts'
+import { LayrError } from '../core/errors.ts'
+import { mergeRecords, recordsKey, verifyRecord, type ManifestRecord } from '../core/records/index.ts'
 import { closestPeers } from './dht.ts'
 import type { PeerNode } from './node.ts'
 import { shareRequest } from './share/libp2p.ts'
@@ -62,40 +63,115 @@ export async function publishRecord(
   return { peers, failures }
 }
 
+/** No peer that keeps records answered: the file list could not be checked against the network. */
+export class RecordsUnavailableError extends LayrError {
+  override readonly name = 'RecordsUnavailableError'
+}
+
+const LIST_TIMEOUT_MS = 10_000
+const GET_TIMEOUT_MS = 15_000
+/** Files fetched at once during a sync. */
+const GET_CONCURRENCY = 6
+
+export interface SyncResult {
+  /** Local and network records merged (newest revision of each file), signatures checked. */
+  readonly records: ManifestRecord[]
+  readonly peersAsked: number
+  readonly peersAnswered: number
+  /** Local records pushed to record peers that lacked them or held an older revision. */
+  readonly republished: number
+}
+
 /**
- * This owner's records as the network keeps them (signatures checked, newest revision per file).
- * `known` are records already held: only newer ones are fetched.
+ * Brings this owner's records and the network's together. Every record peer is asked for its
+ * list (with a time limit); for each file newer than what is `known`, peers are asked in
+ * descending order of the revision they advertised, and an answer counts only when its
+ * signature verifies and its revision is at least the one advertised (a peer cannot pass off
+ * an old revision, or bring back a removed file). A peer that answers wrongly once is not asked
+ * again. Then every record this side holds that a peer lacks (or holds older) is pushed to it,
+ * so manifests stay on the network as record peers come and go. RecordsUnavailableError when
+ * no record peer answered.
  */
-export async function fetchRecords(
+export async function syncRecords(
   node: PeerNode,
   owner: Uint8Array,
   known: readonly ManifestRecord[] = [],
-  options: { signal?: AbortSignal } = {},
-): Promise<{ records: ManifestRecord[]; peersAsked: number; peersAnswered: number }> {
-  const peers = await recordPeers(node, owner, options)
-  const have = new Map(known.map((r) => [recordId(r.owner, r.fileId), r.revision]))
-  const fetched: ManifestRecord[] = []
-  let answered = 0
+  options: { signal?: AbortSignal; republish?: (r: ManifestRecord) => boolean } = {},
+): Promise<SyncResult> {
+  const sig = options.signal ? { signal: options.signal } : {}
+  const peers = await recordPeers(node, owner, sig)
+  const lists = new Map<string, Map<string, number>>() // peer → fileIdHex → revision
   await Promise.all(
     peers.map(async (peer) => {
       try {
-        const list = await shareRequest(node, peer, { type: 'record-list', owner }, { timeoutMs: 15_000, ...options })
-        if (list.status !== 'ok') return
-        answered++
-        for (const e of list.entries ?? []) {
-          const id = recordId(owner, e.fileId)
-          if ((have.get(id) ?? -1) >= e.revision) continue
-          have.set(id, e.revision) // ask one peer per newer revision
-          const got = await shareRequest(node, peer, { type: 'record-get', owner, fileId: e.fileId }, { timeoutMs: 20_000, ...options })
-          const r = got.status === 'ok' ? got.record : undefined
-          if (r && equal(r.owner, owner) && equal(r.fileId, e.fileId) && verifyRecord(r)) fetched.push(r)
-          else have.delete(id) // a lying or failing peer: let another one answer
-        }
+        const res = await shareRequest(node, peer, { type: 'record-list', owner }, { timeoutMs: LIST_TIMEOUT_MS, ...sig })
+        if (res.status === 'ok') lists.set(peer, new Map((res.entries ?? []).map((e) => [toHex(e.fileId), e.revision])))
       } catch {
         // unreachable peers and relays are skipped
       }
     }),
   )
-  return { records: mergeRecords(known, fetched), peersAsked: peers.length, peersAnswered: answered }
-}
+  options.signal?.throwIfAborted()
+  if (lists.size === 0) {
+    throw new RecordsUnavailableError(
+      peers.length === 0
+        ? 'No peer keeping file lists could be found yet. Wait a few seconds for the network to fill in, then look again.'
+        : `None of the ${peers.length} peers asked answered with a file list. Wait a moment and look again.`,
+    )
+  }
+  const have = new Map(known.map((r) => [toHex(r.fileId), r.revision]))
+  const wanted = new Map<string, Array<{ peer: string; revision: number }>>()
+  for (const [peer, list] of lists) {
+    for (const [file, revision] of list) {
+      if ((have.get(file) ?? -1) >= revision) continue
+      wanted.set(file, [...(wanted.get(file) ?? []), { peer, revision }])
+    }
+  }
+  const liars = new Set<string>()
+  const fetched: ManifestRecord[] = []
+  const files = [...wanted]
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const [file, offers] = files[next++]!
+      const fileId = fromHex(file)
+      for (const { peer, revision } of offers.sort((a, b) => b.revision - a.revision)) {
+        if (liars.has(peer) || (have.get(file) ?? -1) >= revision) continue
+        try {
+          const got = await shareRequest(node, peer, { type: 'record-get', owner, fileId }, { timeoutMs: GET_TIMEOUT_MS, ...sig })
+          const r = got.status === 'ok' ? got.record : undefined
+          if (r && equal(r.owner, owner) && equal(r.fileId, fileId) && r.revision >= revision && verifyRecord(r)) {
+            fetched.push(r)
+            have.set(file, r.revision)
+            break
+          }
+          liars.add(peer)
+        } catch {
+          options.signal?.throwIfAborted()
+          liars.add(peer) // a peer that stalls is not waited for twice
+        }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(GET_CONCURRENCY, files.length) }, worker))
+  const records = mergeRecords(known, fetched)
 
+  // Push what a peer lacks or holds older (at most `copies` of each is the publisher's aim; here
+  // every answering record peer is topped up, which is what keeps the set alive as peers churn).
+  let republished = 0
+  const pushes: Array<Promise<void>> = []
+  for (const r of records) {
+    if (options.republish && !options.republish(r)) continue
+    const file = toHex(r.fileId)
+    for (const [peer, list] of lists) {
+      if (liars.has(peer) || (list.get(file) ?? -1) >= r.revision) continue
+      pushes.push(
+        shareRequest(node, peer, { type: 'record-put', record: r }, { timeoutMs: GET_TIMEOUT_MS, ...sig })
+          .then((res) => void (res.status === 'ok' && republished++))
+          .catch(() => {}),
+      )
+    }
+  }
+  await Promise.all(pushes)
+  return { records, peersAsked: peers.length, peersAnswered: lists.size, republished }
+}

@@ -7,15 +7,21 @@
 import type { ManifestRecord } from '../core/records/index.ts'
 
 export interface RecordUsage {
+  /** Sealed bytes plus RECORD_OVERHEAD per record (a tombstone is not free to keep). */
   readonly bytes: number
   readonly records: number
 }
+
+/** What one record costs a host besides its sealed bytes (keys, signature, index entries). */
+export const RECORD_OVERHEAD = 512
 
 export interface RecordStore {
   /** Stores `r` unless a record of the same file with a higher or equal revision is kept; returns the one kept. */
   put(r: ManifestRecord): Promise<ManifestRecord>
   get(owner: Uint8Array, fileId: Uint8Array): Promise<ManifestRecord | undefined>
   list(owner: Uint8Array): Promise<ManifestRecord[]>
+  /** The owner's files and revisions, without loading their sealed bytes. */
+  entries(owner: Uint8Array): Promise<Array<{ fileId: Uint8Array; revision: number }>>
   usage(): Promise<RecordUsage>
   close(): Promise<void>
 }

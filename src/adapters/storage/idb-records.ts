@@ -5,7 +5,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import { toHex } from '../../core/bytes.ts'
 import { recordId, type ManifestRecord } from '../../core/records/index.ts'
-import type { RecordStore, RecordUsage } from '../../ports/record-store.ts'
+import { RECORD_OVERHEAD, type RecordStore, type RecordUsage } from '../../ports/record-store.ts'
 import { toStoreError } from './idb.ts'
 
 interface StoredRecord extends ManifestRecord {
@@ -50,7 +50,7 @@ class IdbRecordStore implements RecordStore {
     try {
       let cursor = await this.db.transaction('records').store.openCursor()
       while (cursor) {
-        this.#bytes += cursor.value.sealed.length
+        this.#bytes += cursor.value.sealed.length + RECORD_OVERHEAD
         this.#count++
         cursor = await cursor.continue()
       }
@@ -70,7 +70,7 @@ class IdbRecordStore implements RecordStore {
       }
       await tx.store.put({ owner: r.owner, fileId: r.fileId, revision: r.revision, sealed: r.sealed, signature: r.signature, id, ownerHex: toHex(r.owner) })
       await tx.done
-      this.#bytes += r.sealed.length - (cur?.sealed.length ?? 0)
+      this.#bytes += r.sealed.length - (cur ? cur.sealed.length : -RECORD_OVERHEAD)
       if (!cur) this.#count++
       return r
     } catch (err) {
@@ -93,6 +93,21 @@ class IdbRecordStore implements RecordStore {
     } catch (err) {
       throw toStoreError(err, 'listing manifests')
     }
+  }
+
+  async entries(owner: Uint8Array): Promise<Array<{ fileId: Uint8Array; revision: number }>> {
+    // One record at a time through a cursor: a large list never sits in memory whole.
+    const out: Array<{ fileId: Uint8Array; revision: number }> = []
+    try {
+      let cursor = await this.db.transaction('records').store.index('owner').openCursor(toHex(owner))
+      while (cursor) {
+        out.push({ fileId: cursor.value.fileId, revision: cursor.value.revision })
+        cursor = await cursor.continue()
+      }
+    } catch (err) {
+      throw toStoreError(err, 'listing manifests')
+    }
+    return out
   }
 
   async usage(): Promise<RecordUsage> {

@@ -1,6 +1,6 @@
 import { recordId, type ManifestRecord } from '../../core/records/index.ts'
 import { toHex } from '../../core/bytes.ts'
-import type { RecordStore, RecordUsage } from '../../ports/record-store.ts'
+import { RECORD_OVERHEAD, type RecordStore, type RecordUsage } from '../../ports/record-store.ts'
 
 /** RecordStore in memory, for unit tests. */
 export class MemoryRecordStore implements RecordStore {
@@ -24,9 +24,13 @@ export class MemoryRecordStore implements RecordStore {
     return [...this.#records].filter(([id]) => id.startsWith(prefix)).map(([, r]) => r)
   }
 
+  async entries(owner: Uint8Array): Promise<Array<{ fileId: Uint8Array; revision: number }>> {
+    return (await this.list(owner)).map((r) => ({ fileId: r.fileId, revision: r.revision }))
+  }
+
   async usage(): Promise<RecordUsage> {
     let bytes = 0
-    for (const r of this.#records.values()) bytes += r.sealed.length
+    for (const r of this.#records.values()) bytes += r.sealed.length + RECORD_OVERHEAD
     return { bytes, records: this.#records.size }
   }
 

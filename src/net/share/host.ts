@@ -9,7 +9,7 @@ import { LEAF_SIZE, merkleRoot } from '../../core/merkle/index.ts'
 import { shareKey } from '../../core/pipeline/index.ts'
 import { verifySignature } from '../../core/vault/index.ts'
 import type { ShareStore } from '../../ports/share-store.ts'
-import type { RecordStore } from '../../ports/record-store.ts'
+import { RECORD_OVERHEAD, type RecordStore } from '../../ports/record-store.ts'
 import { RECORD_LIMITS, verifyRecord } from '../../core/records/index.ts'
 import type { ShareRequest, ShareResponse } from './messages.ts'
 
@@ -29,6 +29,8 @@ export interface HostCounters {
 
 export class ShareHost {
   #quota: number
+  /** Bytes of stores checked against the quota but not written yet (parallel stores see them). */
+  #reserved = 0
   readonly counters: HostCounters = { stored: 0, served: 0, deleted: 0, refused: 0 }
 
   constructor(
@@ -66,6 +68,28 @@ export class ShareHost {
     return { bytes: u.bytes + (r?.bytes ?? 0), shares: u.shares }
   }
 
+  /**
+   * Runs `write` if `need` more bytes fit the quota, counting bytes other writes have reserved
+   * but not finished; undefined when they do not fit. The check and the reservation happen with
+   * no await between them, so parallel stores cannot all pass the same check.
+   */
+  async #withRoom<T>(need: number, write: () => Promise<T>): Promise<T | undefined> {
+    const u = await this.#used()
+    const reserve = Math.max(0, need)
+    if (u.bytes + this.#reserved + need > this.#quota) return undefined
+    this.#reserved += reserve
+    try {
+      return await write()
+    } finally {
+      this.#reserved -= reserve
+    }
+  }
+
+  async #overQuota(): Promise<ShareResponse> {
+    const u = await this.#used()
+    return { status: 'over-quota', message: `This host has ${Math.max(0, this.#quota - u.bytes - this.#reserved)} bytes free of its quota.` }
+  }
+
   async #handle(req: ShareRequest): Promise<ShareResponse> {
     switch (req.type) {
       case 'stat': {
@@ -77,21 +101,18 @@ export class ShareHost {
         const r = req.record
         if (!verifyRecord(r)) return { status: 'unauthorized', message: 'The manifest record is not signed by its owner.' }
         const existing = await this.records.get(r.owner, r.fileId)
-        if (!existing && (await this.records.list(r.owner)).length >= RECORD_LIMITS.perOwner) {
+        if (!existing && (await this.records.entries(r.owner)).length >= RECORD_LIMITS.perOwner) {
           return { status: 'over-quota', message: `This host keeps at most ${RECORD_LIMITS.perOwner} manifests per owner.` }
         }
-        const u = await this.#used()
-        if (u.bytes - (existing?.sealed.length ?? 0) + r.sealed.length > this.#quota) {
-          return { status: 'over-quota', message: `This host has ${Math.max(0, this.#quota - u.bytes)} bytes free of its quota.` }
-        }
-        const kept = await this.records.put(r)
+        const need = r.sealed.length - (existing ? existing.sealed.length : -RECORD_OVERHEAD)
+        const kept = await this.#withRoom(need, () => this.records!.put(r))
+        if (!kept) return this.#overQuota()
         this.counters.stored++
         return { status: 'ok', entries: [{ fileId: kept.fileId, revision: kept.revision }] }
       }
       case 'record-list': {
         if (!this.records) return { status: 'ok', entries: [] }
-        const list = await this.records.list(req.owner)
-        return { status: 'ok', entries: list.map((r) => ({ fileId: r.fileId, revision: r.revision })) }
+        return { status: 'ok', entries: await this.records.entries(req.owner) }
       }
       case 'record-get': {
         const r = await this.records?.get(req.owner, req.fileId)
@@ -113,17 +134,16 @@ export class ShareHost {
         if (!equal(await shareKey(root), key)) return { status: 'bad-request', message: 'The share key is not derived from its root.' }
         const hex = toHex(key)
         const existing = await this.store.record(hex)
-        const u = await this.#used()
-        if (u.bytes - (existing?.size ?? 0) + bytes.length > this.#quota) {
-          return { status: 'over-quota', message: `This host has ${Math.max(0, this.#quota - u.bytes)} bytes free of its quota.` }
-        }
-        if (!equal(await merkleRoot(bytes), root)) {
-          return { status: 'root-mismatch', message: 'The bytes do not match the claimed Merkle root.' }
-        }
         if (existing && !equal(existing.owner, owner)) {
           return { status: 'unauthorized', message: 'Another owner already stores this share here.' }
         }
-        await this.store.put({ key: hex, size: bytes.length, root, owner, storedAt: Date.now() }, bytes)
+        const stored = await this.#withRoom(bytes.length - (existing?.size ?? 0), async () => {
+          if (!equal(await merkleRoot(bytes), root)) return 'root-mismatch' as const
+          await this.store.put({ key: hex, size: bytes.length, root, owner, storedAt: Date.now() }, bytes)
+          return 'ok' as const
+        })
+        if (!stored) return this.#overQuota()
+        if (stored === 'root-mismatch') return { status: 'root-mismatch', message: 'The bytes do not match the claimed Merkle root.' }
         this.counters.stored++
         return { status: 'ok' }
       }

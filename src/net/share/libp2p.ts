@@ -27,7 +27,8 @@ export async function mountShareHost(node: PeerNode, host: ShareHost): Promise<v
           if ((err as Error).name !== 'ProtocolError') throw err
           res = { status: 'bad-request', message: (err as Error).message.slice(0, 500) }
         }
-        await writeFrame(stream, encodeResponse(res))
+        // A requester that stops reading cannot hold the handler (and the share) forever.
+        await writeFrame(stream, encodeResponse(res), AbortSignal.timeout(MESSAGE_TIMEOUT_MS))
         await stream.close()
       } catch (err) {
         stream.abort(err as Error)
@@ -46,9 +47,11 @@ export async function shareRequest(
 ): Promise<ShareResponse> {
   const conn = await dialDirect(node, peer, options.signal ? { signal: options.signal } : {})
   let stream: Stream | undefined
+  // The caller's signal, and time limits of our own: a host that stops reading must not hang us.
+  const limit = (ms: number) => (options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms))
   try {
-    stream = await conn.newStream(SHARE_PROTOCOL, { signal: options.signal ?? AbortSignal.timeout(20_000) })
-    await writeFrame(stream, encodeRequest(req), options.signal)
+    stream = await conn.newStream(SHARE_PROTOCOL, { signal: limit(20_000) })
+    await writeFrame(stream, encodeRequest(req), limit(MESSAGE_TIMEOUT_MS))
     const frame = await readFrame(stream, MAX_FRAME, options.timeoutMs ?? MESSAGE_TIMEOUT_MS)
     await stream.close()
     return decodeResponse(frame)

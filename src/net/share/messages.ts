@@ -77,6 +77,8 @@ function parse(frame: Uint8Array): Rec {
 }
 
 function only(r: Rec, keys: readonly string[]): void {
+  // cborg puts a "__proto__" key on the prototype, where Object.keys does not see it.
+  if (Object.getPrototypeOf(r) !== Object.prototype) fail('a map with a "__proto__" key')
   for (const k of Object.keys(r)) if (!keys.includes(k)) fail(`unknown field "${k}"`)
 }
 

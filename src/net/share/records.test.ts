@@ -3,6 +3,7 @@ import { Vault } from '../../core/vault/index.ts'
 import { mergeRecords, recordsKey, signRecord, verifyRecord, RECORD_LIMITS, type ManifestRecord } from '../../core/records/index.ts'
 import { MemoryShareStore } from '../../adapters/storage/memory.ts'
 import { MemoryRecordStore } from '../../adapters/storage/memory-records.ts'
+import { RECORD_OVERHEAD } from '../../ports/record-store.ts'
 import { ShareHost } from './host.ts'
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, type ShareRequest } from './messages.ts'
 
@@ -97,13 +98,32 @@ describe('ShareHost keeps manifest records', () => {
     expect(await records.usage()).toEqual({ bytes: 0, records: 0 })
   })
 
-  it('counts records against the quota, with shares', async () => {
-    const { host } = setup(1000)
+  it('counts records against the quota, each with a fixed overhead (a tombstone is not free)', async () => {
+    const { host } = setup(2000)
     const v = await Vault.create()
+    expect(RECORD_OVERHEAD).toBe(512)
     expect(await host.handle({ type: 'record-put', record: signRecord(v, fileA, 1, new Uint8Array(900)) })).toMatchObject({ status: 'ok' })
-    expect(await host.handle({ type: 'record-put', record: signRecord(v, fileB, 1, new Uint8Array(200)) })).toMatchObject({ status: 'over-quota' })
+    expect(await host.handle({ type: 'stat' })).toMatchObject({ status: 'ok', stat: { used: 900 + 512 } })
+    expect(await host.handle({ type: 'record-put', record: signRecord(v, fileB, 1, new Uint8Array(0)) })).toMatchObject({ status: 'ok' })
+    expect(await host.handle({ type: 'record-put', record: signRecord(v, new Uint8Array(16).fill(0xc), 1, new Uint8Array(0)) })).toMatchObject({ status: 'over-quota' })
     // Replacing a record only needs room for the difference.
-    expect(await host.handle({ type: 'record-put', record: signRecord(v, fileA, 2, new Uint8Array(1000)) })).toMatchObject({ status: 'ok' })
-    expect(await host.handle({ type: 'stat' })).toMatchObject({ status: 'ok', stat: { used: 1000 } })
+    expect(await host.handle({ type: 'record-put', record: signRecord(v, fileA, 2, new Uint8Array(976)) })).toMatchObject({ status: 'ok' })
+    expect(await host.handle({ type: 'stat' })).toMatchObject({ status: 'ok', stat: { used: 2000 } })
+  })
+
+  it('parallel stores cannot all pass one quota check', async () => {
+    const { host } = setup(3 * 512 + 100)
+    const v = await Vault.create()
+    const puts = Array.from({ length: 6 }, (_, i) => host.handle({ type: 'record-put', record: signRecord(v, new Uint8Array(16).fill(i + 1), 1, new Uint8Array(0)) }))
+    const results = await Promise.all(puts)
+    expect(results.filter((r) => r.status === 'ok')).toHaveLength(3)
+    expect(results.filter((r) => r.status === 'over-quota')).toHaveLength(3)
+  })
+})
+
+describe('hostile map keys', () => {
+  it('a "__proto__" key is refused, not silently dropped', () => {
+    const frame = encodeRequest(JSON.parse('{"type":"stat","__proto__":{"type":"stat"}}') as ShareRequest)
+    expect(() => decodeRequest(frame)).toThrow(/__proto__/)
   })
 })
