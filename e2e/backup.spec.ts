@@ -5,7 +5,7 @@
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test'
 import { createHash, randomBytes } from 'node:crypto'
-import { sharesHeld } from './helpers.ts'
+import { heldKeys } from './helpers.ts'
 
 async function startTab(context: BrowserContext, host: boolean): Promise<{ page: Page; peerId: string }> {
   const page = await context.newPage()
@@ -57,7 +57,7 @@ test('back up to four hosts, restore, survive n − k lost hosts, and name what 
     }
     expect(placed.reduced).toBe(false)
     expect(placed.placedEvents).toBe(8)
-    for (const h of hosts) expect(await sharesHeld(h.page)).toBe(2)
+    for (const h of hosts) expect((await heldKeys(h.page)).length).toBe(2)
 
     const restore = () =>
       owner.page.evaluate(async () => {

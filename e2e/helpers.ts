@@ -1,19 +1,49 @@
+/** What a host tab's IndexedDB holds, read and changed straight in the page (not through Layr's code). */
 import type { Page } from '@playwright/test'
 
-/** How many shares a host tab holds, read straight from its IndexedDB (not through Layr's code). */
-export async function sharesHeld(page: Page, dbName = 'layr-host'): Promise<number> {
+/** The keys (hex) of the shares a host tab holds, read from its IndexedDB directly. */
+export async function heldKeys(page: Page, dbName = 'layr-host'): Promise<string[]> {
   return page.evaluate(async (dbName) => {
     const db = await new Promise<IDBDatabase>((res, rej) => {
       const r = indexedDB.open(dbName)
       r.onsuccess = () => res(r.result)
       r.onerror = () => rej(r.error)
     })
-    const n = await new Promise<number>((res, rej) => {
-      const req = db.transaction('records').objectStore('records').count()
+    const keys = await new Promise<IDBValidKey[]>((res, rej) => {
+      const req = db.transaction('records').objectStore('records').getAllKeys()
       req.onsuccess = () => res(req.result)
       req.onerror = () => rej(req.error)
     })
     db.close()
-    return n
+    return keys.map(String)
   }, dbName)
+}
+
+/** Flips one byte of a held share in the host's IndexedDB (a host that lies about its data). */
+export async function corruptHeldShare(page: Page, keyHex: string, dbName = 'layr-host'): Promise<void> {
+  await page.evaluate(
+    async ({ dbName, keyHex }) => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const r = indexedDB.open(dbName)
+        r.onsuccess = () => res(r.result)
+        r.onerror = () => rej(r.error)
+      })
+      await new Promise<void>((res, rej) => {
+        const tx = db.transaction('bytes', 'readwrite')
+        const store = tx.objectStore('bytes')
+        const get = store.get(keyHex)
+        get.onsuccess = () => {
+          const bytes = get.result as Uint8Array
+          if (!bytes) return rej(new Error(`no share ${keyHex}`))
+          const copy = bytes.slice()
+          copy[1000] = copy[1000]! ^ 0xff
+          store.put(copy, keyHex)
+        }
+        tx.oncomplete = () => res()
+        tx.onerror = () => rej(tx.error)
+      })
+      db.close()
+    },
+    { dbName, keyHex },
+  )
 }

@@ -9,7 +9,8 @@ import { expect, test } from '@playwright/test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { closePeers, corruptHeldShare, heldKeys, makeFile, openPeer, restoreHash, waitHosting, type Peer } from './peers.ts'
+import { closePeers, makeFile, openPeer, restoreHash, waitHosting, type Peer } from './peers.ts'
+import { corruptHeldShare, heldKeys } from './helpers.ts'
 import { freePort, killRelay, spawnRelay, waitForRelay } from './relay-process.ts'
 
 const MiB = 1024 * 1024

@@ -2,7 +2,7 @@
  * Peers for end-to-end tests that drive Layr through its facade (`window.layr`, the object the
  * UI uses): each peer is its own browser context (its own profile, IndexedDB and identity).
  */
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import type { Browser, BrowserContext, Page } from '@playwright/test'
 
 export interface Peer {
   readonly name: string
@@ -63,57 +63,6 @@ export async function restoreHash(page: Page, fileId: string): Promise<{ sha256:
   }, fileId)
 }
 
-/** The keys (hex) of the shares a host tab holds, read from its IndexedDB directly. */
-export async function heldKeys(page: Page, dbName = 'layr-host'): Promise<string[]> {
-  return page.evaluate(async (dbName) => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const r = indexedDB.open(dbName)
-      r.onsuccess = () => res(r.result)
-      r.onerror = () => rej(r.error)
-    })
-    const keys = await new Promise<IDBValidKey[]>((res, rej) => {
-      const req = db.transaction('records').objectStore('records').getAllKeys()
-      req.onsuccess = () => res(req.result)
-      req.onerror = () => rej(req.error)
-    })
-    db.close()
-    return keys.map(String)
-  }, dbName)
-}
-
-/** Flips one byte of a held share in the host's IndexedDB (a host that lies about its data). */
-export async function corruptHeldShare(page: Page, keyHex: string, dbName = 'layr-host'): Promise<void> {
-  await page.evaluate(
-    async ({ dbName, keyHex }) => {
-      const db = await new Promise<IDBDatabase>((res, rej) => {
-        const r = indexedDB.open(dbName)
-        r.onsuccess = () => res(r.result)
-        r.onerror = () => rej(r.error)
-      })
-      await new Promise<void>((res, rej) => {
-        const tx = db.transaction('bytes', 'readwrite')
-        const store = tx.objectStore('bytes')
-        const get = store.get(keyHex)
-        get.onsuccess = () => {
-          const bytes = get.result as Uint8Array
-          if (!bytes) return rej(new Error(`no share ${keyHex}`))
-          const copy = bytes.slice()
-          copy[1000] = copy[1000]! ^ 0xff
-          store.put(copy, keyHex)
-        }
-        tx.oncomplete = () => res()
-        tx.onerror = () => rej(tx.error)
-      })
-      db.close()
-    },
-    { dbName, keyHex },
-  )
-}
-
 export async function closePeers(peers: readonly Peer[]): Promise<void> {
   await Promise.all(peers.map((p) => p.context.close().catch(() => {})))
-}
-
-export function expectHex(s: string): void {
-  expect(s).toMatch(/^[0-9a-f]{64}$/)
 }

@@ -3,7 +3,7 @@
  * in IndexedDB; an owner tab stores, fetches, and deletes, and sends what a hostile peer would.
  */
 import { expect, test, type Page } from '@playwright/test'
-import { sharesHeld } from './helpers.ts'
+import { heldKeys } from './helpers.ts'
 
 async function peerTab(page: Page): Promise<string> {
   await page.goto('/?autostart=0')
@@ -95,7 +95,7 @@ test('store, fetch, range, refusals and signed delete between two tabs', async (
       fetchAfterDelete: 'not-found',
     })
     // The host's own store, read directly: nothing is left after the signed delete.
-    const counters = await sharesHeld(hostPage, 'layr-host-e2e')
+    const counters = (await heldKeys(hostPage, 'layr-host-e2e')).length
     expect(counters).toBe(0)
   } finally {
     await hostCtx.close()

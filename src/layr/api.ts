@@ -4,7 +4,7 @@
  * through this interface. Every method fails with a typed LayrError (stable `name`, a message a
  * person can act on); long work reports typed progress events.
  */
-import type { BackupProgress } from '../net/backup.ts'
+import type { BackupProgress, DeleteProgress } from '../net/backup.ts'
 import type { PipelineProgress } from '../core/pipeline/index.ts'
 import type { NetworkStatus } from '../net/status.ts'
 
@@ -35,7 +35,7 @@ export interface FileHealth {
   readonly checkedAt: number
 }
 
-export type RemoveProgress = { readonly type: 'remove:share'; readonly done: number; readonly total: number }
+export type RemoveProgress = DeleteProgress
 
 export interface RemoveReport {
   /** Shares deleted at their hosts. */

@@ -147,7 +147,6 @@ class LayrClient implements Layr {
       start: (quota) => self.#startHosting(quota),
       stop: async () => {
         self.#save({ hostingEnabled: false })
-        self.#host?.setQuota(0)
         self.#host = undefined
         await net.unhostShares()
       },
@@ -325,9 +324,6 @@ class LayrClient implements Layr {
     return net.node!
   }
 
-  async #encoderFactory(): Promise<EncoderFactory> {
-    return (this.#encoder ??= workerEncoder())
-  }
 
   async files(): Promise<FileEntry[]> {
     return (await this.#liveManifests()).map((m) => this.#entry(m))
@@ -342,7 +338,7 @@ class LayrClient implements Layr {
     let encoding = false
     const manifest = await net.lib!.backupFile(node, vault, file, {
       policy,
-      encoder: await this.#encoderFactory(),
+      encoder: (this.#encoder ??= workerEncoder()),
       ...(signal ? { signal } : {}),
       name: options.name ?? (file instanceof File ? file.name : 'untitled'),
       onProgress: (e) => {

@@ -26,6 +26,7 @@ import { closestPeers, discoverPeers, findPeer } from './dht.ts'
 import type { PeerNode } from './node.ts'
 import { shareRequest } from './share/libp2p.ts'
 import { deleteMessage } from './share/host.ts'
+import { eachLimited } from './pool.ts'
 
 /** Not enough reachable hosts with room for every share. */
 export class PlacementError extends LayrError {
@@ -182,7 +183,7 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
     await Promise.allSettled(inflight)
     // Shares already stored belong to no manifest: take them back (best effort), or they would
     // sit on their hosts with nothing left that could ever delete them.
-    await deleteStored(node, vault, [...holders].map(([, peer], i) => ({ peer, key: storedKeys[i]! })))
+    await deleteSigned(node, vault, [...holders].map(([, peer], i) => ({ peer, key: storedKeys[i]! })))
     if (options.signal?.aborted) throw new CancelledError('The backup was cancelled; the shares it had placed were deleted again.')
     throw err
   }
@@ -208,7 +209,6 @@ export function fetchFromHolders(
   node: PeerNode,
   signal?: AbortSignal,
   options: {
-    dhtFallback?: boolean
     /** Which peer's bytes were handed to the decoder for a share (to name a host whose bytes fail their root). */
     onAnswer?: (ref: ShareRef, peer: string) => void
   } = {},
@@ -253,33 +253,19 @@ export function fetchFromHolders(
       const bytes = await attempt(peer, true)
       if (bytes) return bytes
     }
-    if (options.dhtFallback !== false) {
-      let near: string[] = []
-      try {
-        near = await closestPeers(node, await sha256(ref.key), { timeoutMs: 8000, ...(signal ? { signal } : {}) })
-      } catch (err) {
-        signal?.throwIfAborted()
-      }
-      for (const peer of near.filter((p) => !tried.has(p)).slice(0, 4)) {
-        const bytes = await attempt(peer, false)
-        if (bytes) return bytes
-      }
+    let near: string[] = []
+    try {
+      near = await closestPeers(node, await sha256(ref.key), { timeoutMs: 8000, ...(signal ? { signal } : {}) })
+    } catch {
+      signal?.throwIfAborted()
+    }
+    for (const peer of near.filter((p) => !tried.has(p)).slice(0, 4)) {
+      const bytes = await attempt(peer, false)
+      if (bytes) return bytes
     }
     if (lastError) throw lastError
     return undefined
   }
-}
-
-/** Signed deletes of shares this owner stored, a few at a time; failures are ignored. */
-async function deleteStored(node: PeerNode, vault: Vault, stored: ReadonlyArray<{ peer: string; key: Uint8Array }>): Promise<void> {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < stored.length) {
-      const { peer, key } = stored[next++]!
-      await shareRequest(node, peer, { type: 'delete', key, signature: vault.sign(deleteMessage(key, peer)) }, { timeoutMs: 10_000 }).catch(() => {})
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(8, stored.length) }, worker))
 }
 
 export interface DeleteProgress {
@@ -288,34 +274,36 @@ export interface DeleteProgress {
   readonly total: number
 }
 
+/** Signed deletes of shares at their hosts, 8 at a time; `not-found` counts as deleted. */
+async function deleteSigned(
+  node: PeerNode,
+  vault: Vault,
+  jobs: ReadonlyArray<{ readonly peer: string; readonly key: Uint8Array }>,
+  onProgress?: (e: DeleteProgress) => void,
+): Promise<{ deleted: number; unreachable: number }> {
+  let deleted = 0
+  let done = 0
+  await eachLimited(jobs, 8, async ({ peer, key }) => {
+    try {
+      const res = await shareRequest(node, peer, { type: 'delete', key, signature: vault.sign(deleteMessage(key, peer)) }, { timeoutMs: 15_000 })
+      if (res.status === 'ok' || res.status === 'not-found') deleted++
+    } catch {
+      // unreachable: counted below
+    }
+    onProgress?.({ type: 'remove:share', done: ++done, total: jobs.length })
+  })
+  return { deleted, unreachable: jobs.length - deleted }
+}
+
 /** Asks every holder of the manifest's shares to delete them, signed by the owner. */
-export async function deleteShares(
+export function deleteShares(
   node: PeerNode,
   vault: Vault,
   manifest: FileManifest,
-  options: { onProgress?: (e: DeleteProgress) => void; concurrency?: number } = {},
+  options: { onProgress?: (e: DeleteProgress) => void } = {},
 ): Promise<{ deleted: number; unreachable: number }> {
   const jobs = manifest.segments.flatMap((seg) => seg.shares.flatMap((sh) => sh.holders.map((peer) => ({ peer, key: sh.key }))))
-  let deleted = 0
-  let unreachable = 0
-  let done = 0
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const { peer, key } = jobs[next++]!
-      try {
-        const res = await shareRequest(node, peer, { type: 'delete', key, signature: vault.sign(deleteMessage(key, peer)) }, { timeoutMs: 15_000 })
-        // not-found: already gone, which is what a delete wants.
-        if (res.status === 'ok' || res.status === 'not-found') deleted++
-        else unreachable++
-      } catch {
-        unreachable++
-      }
-      options.onProgress?.({ type: 'remove:share', done: ++done, total: jobs.length })
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, jobs.length) }, worker))
-  return { deleted, unreachable }
+  return deleteSigned(node, vault, jobs, options.onProgress)
 }
 
 /**
@@ -323,23 +311,18 @@ export async function deleteShares(
  * share (the spot-check audits of issue 5 replace this with Merkle proofs). Returns the
  * fewest live shares of any segment.
  */
-export async function probeShares(node: PeerNode, manifest: FileManifest, options: { concurrency?: number } = {}): Promise<number> {
+export async function probeShares(node: PeerNode, manifest: FileManifest): Promise<number> {
   const live = manifest.segments.map(() => 0)
   const jobs = manifest.segments.flatMap((seg) => seg.shares.map((sh) => ({ seg: seg.index, peer: sh.holders[0], key: sh.key })))
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const { seg, peer, key } = jobs[next++]!
-      if (!peer) continue
-      try {
-        const res = await shareRequest(node, peer, { type: 'fetch', key, range: { offset: 0, length: 32 } }, { timeoutMs: 10_000 })
-        if (res.status === 'ok' && res.bytes?.length === 32) live[seg]!++
-      } catch {
-        // not live
-      }
+  await eachLimited(jobs, 8, async ({ seg, peer, key }) => {
+    if (!peer) return
+    try {
+      const res = await shareRequest(node, peer, { type: 'fetch', key, range: { offset: 0, length: 32 } }, { timeoutMs: 10_000 })
+      if (res.status === 'ok' && res.bytes?.length === 32) live[seg]!++
+    } catch {
+      // not live
     }
-  }
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, jobs.length) }, worker))
+  })
   return live.length === 0 ? 0 : Math.min(...live)
 }
 

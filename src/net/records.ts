@@ -11,6 +11,7 @@ import { mergeRecords, recordsKey, verifyRecord, type ManifestRecord } from '../
 import { closestPeers } from './dht.ts'
 import type { PeerNode } from './node.ts'
 import { shareRequest } from './share/libp2p.ts'
+import { eachLimited } from './pool.ts'
 
 export interface PublishResult {
   /** Peers that now keep the record (or a newer one). */
@@ -129,31 +130,25 @@ export async function syncRecords(
   }
   const liars = new Set<string>()
   const fetched: ManifestRecord[] = []
-  const files = [...wanted]
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const [file, offers] = files[next++]!
-      const fileId = fromHex(file)
-      for (const { peer, revision } of offers.sort((a, b) => b.revision - a.revision)) {
-        if (liars.has(peer) || (have.get(file) ?? -1) >= revision) continue
-        try {
-          const got = await shareRequest(node, peer, { type: 'record-get', owner, fileId }, { timeoutMs: GET_TIMEOUT_MS, ...sig })
-          const r = got.status === 'ok' ? got.record : undefined
-          if (r && equal(r.owner, owner) && equal(r.fileId, fileId) && r.revision >= revision && verifyRecord(r)) {
-            fetched.push(r)
-            have.set(file, r.revision)
-            break
-          }
-          liars.add(peer)
-        } catch {
-          options.signal?.throwIfAborted()
-          liars.add(peer) // a peer that stalls is not waited for twice
+  await eachLimited([...wanted], GET_CONCURRENCY, async ([file, offers]) => {
+    const fileId = fromHex(file)
+    for (const { peer, revision } of offers.sort((a, b) => b.revision - a.revision)) {
+      if (liars.has(peer) || (have.get(file) ?? -1) >= revision) continue
+      try {
+        const got = await shareRequest(node, peer, { type: 'record-get', owner, fileId }, { timeoutMs: GET_TIMEOUT_MS, ...sig })
+        const r = got.status === 'ok' ? got.record : undefined
+        if (r && equal(r.owner, owner) && equal(r.fileId, fileId) && r.revision >= revision && verifyRecord(r)) {
+          fetched.push(r)
+          have.set(file, r.revision)
+          return
         }
+        liars.add(peer)
+      } catch {
+        options.signal?.throwIfAborted()
+        liars.add(peer) // a peer that stalls is not waited for twice
       }
     }
-  }
-  await Promise.all(Array.from({ length: Math.min(GET_CONCURRENCY, files.length) }, worker))
+  })
   const records = mergeRecords(known, fetched)
 
   // Push what a peer lacks or holds older (at most `copies` of each is the publisher's aim; here
