@@ -1,5 +1,5 @@
 /**
- * /layr/share/1.0.0 between two real Chromium tabs over direct WebRTC: a host tab keeps shares
+ * /layr/share/2.0.0 between two real Chromium tabs over direct WebRTC: a host tab keeps shares
  * in IndexedDB; an owner tab stores, fetches, and deletes, and sends what a hostile peer would.
  */
 import { expect, test, type Page } from '@playwright/test'
@@ -48,24 +48,29 @@ test('store, fetch, range, refusals and signed delete between two tabs', async (
       crypto.getRandomValues(bytes.subarray(65536))
       const root = await core.merkleRoot(bytes)
       const key = await core.shareKey(root)
-      const owner = vault.ownerPublicKey
       const send = (req: Parameters<typeof lib.shareRequest>[2]) => lib.shareRequest(node, hostId, req)
+      const store = (v: typeof vault, b: Uint8Array, r = root, k = key) => send({ type: 'store', key: k, root: r, ...lib.signStore(v, k, b.length, hostId), bytes: b })
+      const del = (v: typeof vault) => send({ type: 'delete', key, ...lib.signDelete(v, key, hostId) })
       const out: Record<string, unknown> = {}
-      out.store = (await send({ type: 'store', key, root, owner, bytes })).status
+      // A squatter who has the bytes stores them first; the owner is not locked out.
+      const mallory = await core.Vault.create()
+      out.squat = (await store(mallory, bytes)).status
+      out.store = (await store(vault, bytes)).status
+      out.squatterDelete = (await del(mallory)).status
       const fetched = await send({ type: 'fetch', key })
       out.fetchedSame = fetched.status === 'ok' && fetched.bytes?.length === bytes.length && fetched.bytes.every((b, i) => b === bytes[i])
       const ranged = await send({ type: 'fetch', key, range: { offset: 65536, length: 1000 } })
       out.rangeSame = ranged.status === 'ok' && ranged.bytes?.every((b, i) => b === bytes[65536 + i]) && ranged.bytes.length === 1000
       const tampered = bytes.slice()
       tampered[5]! ^= 1
-      out.tampered = (await send({ type: 'store', key, root, owner, bytes: tampered })).status
+      out.tampered = (await store(vault, tampered)).status
       const big = new Uint8Array(8 * 65536)
       const bigRoot = await core.merkleRoot(big)
-      out.overQuota = (await send({ type: 'store', key: await core.shareKey(bigRoot), root: bigRoot, owner, bytes: big })).status
+      out.overQuota = (await store(vault, big, bigRoot, await core.shareKey(bigRoot))).status
       const stat = await send({ type: 'stat' })
       out.stat = stat.status === 'ok' ? stat.stat : undefined
-      const mallory = await core.Vault.create()
-      out.forgedDelete = (await send({ type: 'delete', key, signature: mallory.sign(lib.deleteMessage(key, hostId)) })).status
+      const forged = lib.signDelete(mallory, key, hostId)
+      out.forgedDelete = (await send({ type: 'delete', key, ...forged, owner: vault.ownerPublicKey })).status
       out.fetchAfterForged = (await send({ type: 'fetch', key })).status
       // A malformed request over a raw stream: the host answers bad-request, it does not hang up.
       const conn = node.getConnections().find((c) => c.remotePeer.toString() === hostId && c.limits === undefined)!
@@ -73,15 +78,24 @@ test('store, fetch, range, refusals and signed delete between two tabs', async (
       out.direct = conn.remoteAddr.toString().includes('/webrtc') && conn.limits === undefined
       const stream = await conn.newStream(lib.SHARE_PROTOCOL)
       await lib.writeFrame(stream, new Uint8Array([0xa1, 0x64, 0x74, 0x79, 0x70, 0x65, 0x63, 0x78, 0x78, 0x78]))
-      out.garbage = lib.decodeResponse(await lib.readFrame(stream, lib.MAX_FRAME, 10_000)).status
+      out.garbage = lib.decodeResponse({ head: await lib.readFrame(stream, lib.HEADER_LIMITS.response, 10_000) }).status
       await stream.close()
-      out.delete = (await send({ type: 'delete', key, signature: vault.sign(lib.deleteMessage(key, hostId)) })).status
+      // A delete replayed after the share was stored again does not undo that store.
+      const first = lib.signDelete(vault, key, hostId)
+      out.delete = (await send({ type: 'delete', key, ...first })).status
+      await new Promise((r) => setTimeout(r, 5))
+      out.storeAgain = (await store(vault, bytes)).status
+      out.replayedDelete = (await send({ type: 'delete', key, ...first })).status
+      out.fetchAfterReplay = (await send({ type: 'fetch', key })).status
+      out.deleteAgain = (await del(vault)).status
       out.fetchAfterDelete = (await send({ type: 'fetch', key })).status
       return out
     }, hostId)
 
     expect(result).toEqual({
+      squat: 'ok',
       store: 'ok',
+      squatterDelete: 'ok',
       fetchedSame: true,
       rangeSame: true,
       tampered: 'root-mismatch',
@@ -92,6 +106,10 @@ test('store, fetch, range, refusals and signed delete between two tabs', async (
       direct: true,
       garbage: 'bad-request',
       delete: 'ok',
+      storeAgain: 'ok',
+      replayedDelete: 'unauthorized',
+      fetchAfterReplay: 'ok',
+      deleteAgain: 'ok',
       fetchAfterDelete: 'not-found',
     })
     // The host's own store, read directly: nothing is left after the signed delete.

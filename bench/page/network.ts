@@ -76,14 +76,14 @@ export function setServeFromMemory(on: boolean): void {
 /** Times ShareHost.handle per request type (Merkle check and IndexedDB, no network). */
 function instrument(host: ShareHost): void {
   const original = host.handle.bind(host)
-  host.handle = async (req: ShareRequest): Promise<ShareResponse> => {
+  host.handle = async (req: ShareRequest, ...rest: Parameters<ShareHost['handle']> extends [unknown, ...infer R] ? R : never): Promise<ShareResponse> => {
     const t0 = performance.now()
     try {
       if (serveFromMemory && req.type === 'fetch' && !req.range) {
         const bytes = copies.get(hex(req.key))
         if (bytes) return { status: 'ok', bytes }
       }
-      const res = await original(req)
+      const res = await original(req, ...rest)
       if (keepCopies && req.type === 'store' && res.status === 'ok') copies.set(hex(req.key), req.bytes)
       return res
     } finally {

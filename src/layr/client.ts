@@ -6,7 +6,7 @@
  */
 import { fromHex, toHex } from '../core/bytes.ts'
 import { LayrError, makePolicy, openManifest, sealManifest, type FileManifest } from '../core/index.ts'
-import { signRecord, type ManifestRecord } from '../core/records/index.ts'
+import { checkRecordManifest, signRecord, type ManifestRecord } from '../core/records/index.ts'
 import { Vault } from '../core/vault/index.ts'
 import type { RecordStore } from '../ports/record-store.ts'
 import { openIdbRecordStore } from '../adapters/storage/idb-records.ts'
@@ -279,6 +279,7 @@ class LayrClient implements Layr {
     const cached = this.#manifests.get(id)
     if (cached && cached.revision === r.revision) return cached.manifest
     const manifest = await openManifest(r.sealed, this.#requireVault())
+    checkRecordManifest(r, manifest)
     this.#manifests.set(id, { revision: r.revision, manifest })
     return manifest
   }
@@ -362,7 +363,7 @@ class LayrClient implements Layr {
       await net.lib!.deleteShares(node, vault, manifest).catch(() => {})
       throw err
     }
-    const published = await net.lib!.publishRecord(node, record, signal ? { signal } : {})
+    const published = await net.lib!.publishRecord(net.lib!.libp2pNetwork(node), record, signal ? { signal } : {})
     onProgress?.({ type: 'manifest:saved', copies: published.peers.length })
     onProgress?.({ type: 'stage', stage: 'done' })
     return this.#entry(manifest)
@@ -413,7 +414,7 @@ class LayrClient implements Layr {
     const vault = this.#requireVault()
     const node = await this.#node()
     const known = await this.records.list(vault.ownerPublicKey)
-    const { records } = await net.lib!.syncRecords(node, vault.ownerPublicKey, known)
+    const { records } = await net.lib!.syncRecords(net.lib!.libp2pNetwork(node), vault, known)
     // Every record is signed by this vault's key (checked), so each is kept; one that does not
     // open (a newer manifest version) is left out of the list rather than stopping the others.
     for (const r of records) await this.records.put(r)
@@ -432,7 +433,7 @@ class LayrClient implements Layr {
     this.#health.delete(fileId)
     saveHealth(this.#health)
     const node = await this.#node()
-    const published = await net.lib!.publishRecord(node, tombstone)
+    const published = await net.lib!.publishRecord(net.lib!.libp2pNetwork(node), tombstone)
     const report = await net.lib!.deleteShares(node, vault, manifest, options.onProgress ? { onProgress: options.onProgress } : {})
     return { ...report, recordCopies: published.peers.length }
   }

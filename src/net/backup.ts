@@ -1,6 +1,6 @@
 /**
  * Backing up to and restoring from other tabs: the pipeline's shares placed on the
- * XOR-closest distinct peers that have room (core/placement), sent over /layr/share/1.0.0 in
+ * XOR-closest distinct peers that have room (core/placement), sent over /layr/share/2.0.0 in
  * parallel, and fetched back from their recorded holders. Hosts are found with DHT lookups
  * and asked for their free space (STAT) first; a host that fails a store is dropped for the
  * rest of the upload and its shares go to the next closest peer.
@@ -25,7 +25,7 @@ import type { Vault } from '../core/vault/index.ts'
 import { closestPeers, discoverPeers, findPeer } from './dht.ts'
 import type { PeerNode } from './node.ts'
 import { shareRequest } from './share/libp2p.ts'
-import { deleteMessage } from './share/host.ts'
+import { signDelete, signStore } from './share/auth.ts'
 import { eachLimited } from './pool.ts'
 
 /** Not enough reachable hosts with room for every share. */
@@ -143,7 +143,8 @@ export async function backupFile(node: PeerNode, vault: Vault, file: BlobLike, o
             // then `holders` knows every share that landed, and a failed or cancelled backup can
             // take them all back.
             signal.throwIfAborted()
-            const res = await shareRequest(node, peer, { type: 'store', key: share.key, root: share.root, owner: vault.ownerPublicKey, bytes: share.bytes })
+            const auth = signStore(vault, share.key, share.bytes.length, peer)
+            const res = await shareRequest(node, peer, { type: 'store', key: share.key, root: share.root, ...auth, bytes: share.bytes })
             if (res.status !== 'ok') throw new Error(`${res.status}: ${res.message}`)
             holders.set(`${segment.index}/${share.shareIndex}`, peer)
             storedKeys.push(share.key)
@@ -285,7 +286,7 @@ async function deleteSigned(
   let done = 0
   await eachLimited(jobs, 8, async ({ peer, key }) => {
     try {
-      const res = await shareRequest(node, peer, { type: 'delete', key, signature: vault.sign(deleteMessage(key, peer)) }, { timeoutMs: 15_000 })
+      const res = await shareRequest(node, peer, { type: 'delete', key, ...signDelete(vault, key, peer) }, { timeoutMs: 15_000 })
       if (res.status === 'ok' || res.status === 'not-found') deleted++
     } catch {
       // unreachable: counted below

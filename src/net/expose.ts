@@ -119,7 +119,7 @@ const api: LayrNet = {
     // One start at a time: a second call while the first is opening gets the same host.
     hosting ??= (async () => {
       const [shares, records] = await Promise.all([r.lib.openIdbShareStore(dbName), r.lib.openIdbRecordStore(`${dbName}-records`)])
-      const host = new r.lib.ShareHost(shares, r.node.peerId.toString(), quota, records)
+      const host = new r.lib.ShareHost(shares, r.node.peerId.toString(), quota, { records })
       await r.lib.mountShareHost(r.node, host)
       return { host, close: async () => void (await Promise.all([shares.close(), records.close()])) }
     })()

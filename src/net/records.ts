@@ -8,9 +8,9 @@
 import { equal, fromHex, toHex } from '../core/bytes.ts'
 import { LayrError } from '../core/errors.ts'
 import { mergeRecords, recordsKey, verifyRecord, type ManifestRecord } from '../core/records/index.ts'
-import { closestPeers } from './dht.ts'
-import type { PeerNode } from './node.ts'
-import { shareRequest } from './share/libp2p.ts'
+import type { PeerNetwork } from '../ports/peer-network.ts'
+import { signReadRecords } from './share/auth.ts'
+import type { Vault } from '../core/vault/index.ts'
 import { eachLimited } from './pool.ts'
 
 export interface PublishResult {
@@ -21,13 +21,13 @@ export interface PublishResult {
 }
 
 /** The peers that keep (or should keep) an owner's records, closest first. */
-export async function recordPeers(node: PeerNode, owner: Uint8Array, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string[]> {
+export async function recordPeers(net: PeerNetwork, owner: Uint8Array, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string[]> {
   const key = recordsKey(owner)
   let peers: string[] = []
   // The first lookup on fresh connections loses answers (FINDINGS); a second one fills in.
   for (let round = 0; round < 2 && peers.length < 3; round++) {
     try {
-      const found = await closestPeers(node, key, { ...options, timeoutMs: options.timeoutMs ?? 10_000 })
+      const found = await net.closestPeers(key, { ...options, timeoutMs: options.timeoutMs ?? 10_000 })
       peers = [...new Set([...peers, ...found])]
     } catch (err) {
       if ((err as Error).name === 'CancelledError') throw err
@@ -37,12 +37,12 @@ export async function recordPeers(node: PeerNode, owner: Uint8Array, options: { 
 }
 
 export async function publishRecord(
-  node: PeerNode,
+  net: PeerNetwork,
   record: ManifestRecord,
   options: { copies?: number; signal?: AbortSignal; peers?: readonly string[] } = {},
 ): Promise<PublishResult> {
   const copies = options.copies ?? 5
-  const candidates = options.peers ?? (await recordPeers(node, record.owner, options.signal ? { signal: options.signal } : {}))
+  const candidates = options.peers ?? (await recordPeers(net, record.owner, options.signal ? { signal: options.signal } : {}))
   const peers: string[] = []
   const failures: Array<{ peer: string; reason: string }> = []
   // In waves of `copies`, closest first, until enough peers keep it.
@@ -52,7 +52,7 @@ export async function publishRecord(
     await Promise.all(
       wave.map(async (peer) => {
         try {
-          const res = await shareRequest(node, peer, { type: 'record-put', record }, { timeoutMs: 20_000, ...(options.signal ? { signal: options.signal } : {}) })
+          const res = await net.request(peer, { type: 'record-put', record }, { timeoutMs: 20_000, ...(options.signal ? { signal: options.signal } : {}) })
           if (res.status === 'ok') peers.push(peer)
           else failures.push({ peer, reason: `${res.status}: ${res.message}` })
         } catch (err) {
@@ -85,28 +85,44 @@ export interface SyncResult {
 
 /**
  * Brings this owner's records and the network's together. Every record peer is asked for its
- * list (with a time limit); for each file newer than what is `known`, peers are asked in
- * descending order of the revision they advertised, and an answer counts only when its
- * signature verifies and its revision is at least the one advertised (a peer cannot pass off
- * an old revision, or bring back a removed file). A peer that answers wrongly once is not asked
- * again. Then every record this side holds that a peer lacks (or holds older) is pushed to it,
- * so manifests stay on the network as record peers come and go. RecordsUnavailableError when
- * no record peer answered.
+ * list (signed by the owner: hosts answer no one else), with a time limit. A removed file's
+ * line carries its tombstone's signature, so a tombstone is taken from the list itself and
+ * cannot be held back by a peer that then fails to answer; once any peer proves a removal, no
+ * live record of that file is accepted. For each other file newer than what is `known`, peers
+ * are asked in descending order of the revision they advertised, and an answer counts only when
+ * its signature verifies and its revision is at least the one advertised (a peer cannot pass
+ * off an old revision). A peer that answers wrongly once is not asked again. Then every record
+ * this side holds that a peer lacks (or holds older) is pushed to it, so manifests stay on the
+ * network as record peers come and go. RecordsUnavailableError when no record peer answered.
  */
 export async function syncRecords(
-  node: PeerNode,
-  owner: Uint8Array,
+  net: PeerNetwork,
+  vault: Vault,
   known: readonly ManifestRecord[] = [],
-  options: { signal?: AbortSignal; republish?: (r: ManifestRecord) => boolean } = {},
+  options: { signal?: AbortSignal; republish?: (r: ManifestRecord) => boolean; timeoutMs?: number } = {},
 ): Promise<SyncResult> {
+  const owner = vault.ownerPublicKey
   const sig = options.signal ? { signal: options.signal } : {}
-  const peers = await recordPeers(node, owner, sig)
+  const listTimeoutMs = options.timeoutMs ?? LIST_TIMEOUT_MS
+  const getTimeoutMs = options.timeoutMs ?? GET_TIMEOUT_MS
+  const peers = await recordPeers(net, owner, sig)
   const lists = new Map<string, Map<string, number>>() // peer → fileIdHex → revision
+  const liars = new Set<string>()
+  const fetched: ManifestRecord[] = []
   await Promise.all(
     peers.map(async (peer) => {
       try {
-        const res = await shareRequest(node, peer, { type: 'record-list', owner }, { timeoutMs: LIST_TIMEOUT_MS, ...sig })
-        if (res.status === 'ok') lists.set(peer, new Map((res.entries ?? []).map((e) => [toHex(e.fileId), e.revision])))
+        const res = await net.request(peer, { type: 'record-list', ...signReadRecords(vault, peer) }, { timeoutMs: listTimeoutMs, ...sig })
+        if (res.status !== 'ok') return
+        const list = new Map<string, number>()
+        for (const e of res.entries ?? []) {
+          list.set(toHex(e.fileId), e.revision)
+          if (!e.tombstone) continue
+          const tombstone = { owner, fileId: e.fileId, revision: e.revision, sealed: new Uint8Array(0), signature: e.tombstone }
+          if (verifyRecord(tombstone)) fetched.push(tombstone)
+          else liars.add(peer)
+        }
+        lists.set(peer, list)
       } catch {
         // unreachable peers and relays are skipped
       }
@@ -121,6 +137,7 @@ export async function syncRecords(
     )
   }
   const have = new Map(known.map((r) => [toHex(r.fileId), r.revision]))
+  for (const t of mergeRecords(fetched)) if ((have.get(toHex(t.fileId)) ?? -1) < t.revision) have.set(toHex(t.fileId), t.revision)
   const wanted = new Map<string, Array<{ peer: string; revision: number }>>()
   for (const [peer, list] of lists) {
     for (const [file, revision] of list) {
@@ -128,14 +145,12 @@ export async function syncRecords(
       wanted.set(file, [...(wanted.get(file) ?? []), { peer, revision }])
     }
   }
-  const liars = new Set<string>()
-  const fetched: ManifestRecord[] = []
   await eachLimited([...wanted], GET_CONCURRENCY, async ([file, offers]) => {
     const fileId = fromHex(file)
     for (const { peer, revision } of offers.sort((a, b) => b.revision - a.revision)) {
       if (liars.has(peer) || (have.get(file) ?? -1) >= revision) continue
       try {
-        const got = await shareRequest(node, peer, { type: 'record-get', owner, fileId }, { timeoutMs: GET_TIMEOUT_MS, ...sig })
+        const got = await net.request(peer, { type: 'record-get', fileId, ...signReadRecords(vault, peer) }, { timeoutMs: getTimeoutMs, ...sig })
         const r = got.status === 'ok' ? got.record : undefined
         if (r && equal(r.owner, owner) && equal(r.fileId, fileId) && r.revision >= revision && verifyRecord(r)) {
           fetched.push(r)
@@ -161,7 +176,7 @@ export async function syncRecords(
     for (const [peer, list] of lists) {
       if (liars.has(peer) || (list.get(file) ?? -1) >= r.revision) continue
       pushes.push(
-        shareRequest(node, peer, { type: 'record-put', record: r }, { timeoutMs: GET_TIMEOUT_MS, ...sig })
+        net.request(peer, { type: 'record-put', record: r }, { timeoutMs: getTimeoutMs, ...sig })
           .then((res) => void (res.status === 'ok' && republished++))
           .catch(() => {}),
       )

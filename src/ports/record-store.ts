@@ -15,13 +15,24 @@ export interface RecordUsage {
 /** What one record costs a host besides its sealed bytes (keys, signature, index entries). */
 export const RECORD_OVERHEAD = 512
 
+export interface RecordEntry {
+  readonly fileId: Uint8Array
+  readonly revision: number
+  /** Set for a tombstone (no sealed bytes): its signature. */
+  readonly tombstone?: Uint8Array
+}
+
+export function entryOf(r: ManifestRecord): RecordEntry {
+  return r.sealed.length === 0 ? { fileId: r.fileId, revision: r.revision, tombstone: r.signature } : { fileId: r.fileId, revision: r.revision }
+}
+
 export interface RecordStore {
   /** Stores `r` unless a record of the same file with a higher or equal revision is kept; returns the one kept. */
   put(r: ManifestRecord): Promise<ManifestRecord>
   get(owner: Uint8Array, fileId: Uint8Array): Promise<ManifestRecord | undefined>
   list(owner: Uint8Array): Promise<ManifestRecord[]>
-  /** The owner's files and revisions, without loading their sealed bytes. */
-  entries(owner: Uint8Array): Promise<Array<{ fileId: Uint8Array; revision: number }>>
+  /** The owner's files and revisions (with a tombstone's signature, which proves the removal). */
+  entries(owner: Uint8Array): Promise<RecordEntry[]>
   usage(): Promise<RecordUsage>
   close(): Promise<void>
 }

@@ -6,15 +6,25 @@
  */
 import { LayrError } from '../core/errors.ts'
 
+/** One owner's hold on a share. A share is kept while any owner holds it. */
+export interface OwnerClaim {
+  /** The owner's Ed25519 public key: only its signature can release this claim. */
+  readonly owner: Uint8Array
+  /** The owner's clock (ms) when it signed its latest store: a delete must be signed later. */
+  readonly since: number
+  /** The peer that stored it for the owner (its part of a free host is counted by this). */
+  readonly via?: string
+}
+
 export interface ShareRecord {
   /** Hex of the share key, sha256("layr/share" ‖ root). */
   readonly key: string
   readonly size: number
   /** Merkle root of the bytes. */
   readonly root: Uint8Array
-  /** Owner's Ed25519 public key: only its signature can delete the share. */
-  readonly owner: Uint8Array
-  /** Milliseconds since the epoch. */
+  /** At least one. The same bytes may be stored by several owners; none can evict another. */
+  readonly owners: readonly OwnerClaim[]
+  /** When this host first stored the bytes (its clock, ms since the epoch). */
   readonly storedAt: number
 }
 
@@ -31,6 +41,8 @@ export interface StoreUsage {
 export interface ShareStore {
   /** Stores (or replaces) a share. StorageFullError when the device refuses more data. */
   put(record: ShareRecord, bytes: Uint8Array): Promise<void>
+  /** Replaces a held share's record (its owners), keeping its bytes; false when it is not held. */
+  update(record: ShareRecord): Promise<boolean>
   /** The share's bytes, or the range of them; undefined when absent. */
   get(key: string, range?: ByteRange): Promise<Uint8Array | undefined>
   record(key: string): Promise<ShareRecord | undefined>

@@ -39,7 +39,7 @@ function randomBytes(n: number): Uint8Array {
 }
 
 export function recordFor(key: string, bytes: Uint8Array): ShareRecord {
-  return { key, size: bytes.length, root: bytesOf(32, key.length), owner: bytesOf(32, 7), storedAt: 1_790_000_000_000 }
+  return { key, size: bytes.length, root: bytesOf(32, key.length), owners: [{ owner: bytesOf(32, 7), since: 1_790_000_000_000 }], storedAt: 1_790_000_000_000 }
 }
 
 export const shareStoreContract: readonly ContractCase[] = [
@@ -52,7 +52,7 @@ export const shareStoreContract: readonly ContractCase[] = [
       check(same(await s.get('aa'), b), 'bytes differ')
       const r = await s.record('aa')
       check(r?.size === b.length && r.key === 'aa', 'record differs')
-      check(same(r.owner, bytesOf(32, 7)), 'owner differs')
+      check(r.owners.length === 1 && same(r.owners[0]?.owner, bytesOf(32, 7)), 'owner differs')
       await s.close()
     },
   },
@@ -124,6 +124,25 @@ export const shareStoreContract: readonly ContractCase[] = [
       check((await s.get('dd')) === undefined && (await s.record('dd')) === undefined, 'still there')
       check((await s.usage()).bytes === 0, 'usage not freed')
       await s.close()
+    },
+  },
+  {
+    name: 'update replaces the owners and keeps the bytes; an absent share is not created',
+    async run({ open, reopen }) {
+      const s = await open()
+      const b = bytesOf(3000, 4)
+      await s.put(recordFor('up', b), b)
+      const second = { owner: bytesOf(32, 8), since: 1_790_000_000_500 }
+      const r = { ...recordFor('up', b), owners: [...recordFor('up', b).owners, second] }
+      check((await s.update(r)) === true, 'update of a held share reports true')
+      check((await s.update(recordFor('absent', b))) === false, 'update of an absent share reports false')
+      check((await s.record('absent')) === undefined && (await s.get('absent')) === undefined, 'update created a share')
+      const after = reopen ? (await s.close(), await reopen()) : s
+      const got = await after.record('up')
+      check(got?.owners.length === 2 && same(got.owners[1]?.owner, second.owner) && got.owners[1]?.since === second.since, 'owners not replaced')
+      check(same(await after.get('up'), b) && got.size === b.length, 'bytes changed by update')
+      check((await after.usage()).bytes === b.length, 'update changed usage')
+      await after.close()
     },
   },
   {

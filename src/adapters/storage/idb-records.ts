@@ -5,7 +5,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import { toHex } from '../../core/bytes.ts'
 import { recordId, type ManifestRecord } from '../../core/records/index.ts'
-import { RECORD_OVERHEAD, type RecordStore, type RecordUsage } from '../../ports/record-store.ts'
+import { entryOf, RECORD_OVERHEAD, type RecordEntry, type RecordStore, type RecordUsage } from '../../ports/record-store.ts'
 import { toStoreError } from './idb.ts'
 
 interface StoredRecord extends ManifestRecord {
@@ -95,13 +95,13 @@ class IdbRecordStore implements RecordStore {
     }
   }
 
-  async entries(owner: Uint8Array): Promise<Array<{ fileId: Uint8Array; revision: number }>> {
+  async entries(owner: Uint8Array): Promise<RecordEntry[]> {
     // One record at a time through a cursor: a large list never sits in memory whole.
-    const out: Array<{ fileId: Uint8Array; revision: number }> = []
+    const out: RecordEntry[] = []
     try {
       let cursor = await this.db.transaction('records').store.index('owner').openCursor(toHex(owner))
       while (cursor) {
-        out.push({ fileId: cursor.value.fileId, revision: cursor.value.revision })
+        out.push(entryOf(cursor.value))
         cursor = await cursor.continue()
       }
     } catch (err) {

@@ -34,6 +34,13 @@ export function toStoreError(err: unknown, doing: string): Error {
   return new StorageError(`Browser storage failed while ${doing}: ${message}`)
 }
 
+/** Records written before shares had several owners named one `owner`. */
+function normalize(r: ShareRecord & { owner?: Uint8Array }): ShareRecord {
+  if (Array.isArray(r.owners)) return r
+  const { owner, ...rest } = r
+  return { ...rest, owners: owner ? [{ owner, since: r.storedAt }] : [] }
+}
+
 export async function openIdbShareStore(name = 'layr-host'): Promise<ShareStore> {
   let db: IDBPDatabase<HostDB>
   try {
@@ -113,6 +120,18 @@ class IdbShareStore implements ShareStore {
     for (const p of batch) this.#sizes.set(p.record.key, p.bytes.length)
   }
 
+  async update(record: ShareRecord): Promise<boolean> {
+    try {
+      const tx = this.db.transaction('records', 'readwrite')
+      const cur = await tx.store.get(record.key)
+      if (cur) await tx.store.put({ ...record, size: cur.size })
+      await tx.done
+      return cur !== undefined
+    } catch (err) {
+      throw toStoreError(err, 'updating a share record')
+    }
+  }
+
   async get(key: string, range?: ByteRange): Promise<Uint8Array | undefined> {
     let value: Uint8Array | undefined
     try {
@@ -126,7 +145,8 @@ class IdbShareStore implements ShareStore {
 
   async record(key: string): Promise<ShareRecord | undefined> {
     try {
-      return await this.db.get('records', key)
+      const r = await this.db.get('records', key)
+      return r && normalize(r)
     } catch (err) {
       throw toStoreError(err, 'reading a share record')
     }
@@ -146,7 +166,7 @@ class IdbShareStore implements ShareStore {
 
   async list(): Promise<ShareRecord[]> {
     try {
-      return await this.db.getAll('records')
+      return (await this.db.getAll('records')).map(normalize)
     } catch (err) {
       throw toStoreError(err, 'listing shares')
     }

@@ -1,6 +1,6 @@
 import { recordId, type ManifestRecord } from '../../core/records/index.ts'
 import { toHex } from '../../core/bytes.ts'
-import { RECORD_OVERHEAD, type RecordStore, type RecordUsage } from '../../ports/record-store.ts'
+import { entryOf, RECORD_OVERHEAD, type RecordEntry, type RecordStore, type RecordUsage } from '../../ports/record-store.ts'
 
 /** RecordStore in memory, for unit tests. */
 export class MemoryRecordStore implements RecordStore {
@@ -24,8 +24,8 @@ export class MemoryRecordStore implements RecordStore {
     return [...this.#records].filter(([id]) => id.startsWith(prefix)).map(([, r]) => r)
   }
 
-  async entries(owner: Uint8Array): Promise<Array<{ fileId: Uint8Array; revision: number }>> {
-    return (await this.list(owner)).map((r) => ({ fileId: r.fileId, revision: r.revision }))
+  async entries(owner: Uint8Array): Promise<RecordEntry[]> {
+    return (await this.list(owner)).map(entryOf)
   }
 
   async usage(): Promise<RecordUsage> {

@@ -2,6 +2,10 @@ import type { ByteRange, ShareRecord, ShareStore, StoreUsage } from '../../ports
 import { StorageFullError } from '../../ports/share-store.ts'
 import { sliceRange } from './range.ts'
 
+function copyRecord(r: ShareRecord): ShareRecord {
+  return { ...r, root: r.root.slice(), owners: r.owners.map((c) => ({ ...c, owner: c.owner.slice() })) }
+}
+
 /** ShareStore in memory, for unit tests and the fake grid. `capacity` simulates a full disk. */
 export class MemoryShareStore implements ShareStore {
   readonly #records = new Map<string, ShareRecord>()
@@ -14,8 +18,14 @@ export class MemoryShareStore implements ShareStore {
     if (used - replacing + bytes.length > this.capacity) {
       throw new StorageFullError(`The device has no room for ${bytes.length} more bytes.`)
     }
-    this.#records.set(record.key, { ...record, root: record.root.slice(), owner: record.owner.slice() })
+    this.#records.set(record.key, copyRecord(record))
     this.#bytes.set(record.key, bytes.slice())
+  }
+
+  async update(record: ShareRecord): Promise<boolean> {
+    if (!this.#records.has(record.key)) return false
+    this.#records.set(record.key, { ...copyRecord(record), size: this.#bytes.get(record.key)!.length })
+    return true
   }
 
   async get(key: string, range?: ByteRange): Promise<Uint8Array | undefined> {

@@ -66,5 +66,6 @@ export const MANIFEST_LIMITS = {
   holdersPerShare: 16,
   contractsPerShare: 32,
   idLength: 256,
-  sealedBytes: 256 * 1024 * 1024,
+  /** One sealed manifest; also what one manifest record carries (records/). A file of roughly 60 GiB at k = 4, n = 8. */
+  sealedBytes: 15 * 1024 * 1024,
 } as const

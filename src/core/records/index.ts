@@ -7,8 +7,9 @@
  * the answers of several hosts the same way.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { concat, toHex, utf8 } from '../bytes.ts'
-import { InvalidInputError } from '../errors.ts'
+import { concat, equal, toHex, utf8 } from '../bytes.ts'
+import { InvalidInputError, ManifestCorruptError } from '../errors.ts'
+import { MANIFEST_LIMITS } from '../manifest/types.ts'
 import { verifySignature, type Vault } from '../vault/index.ts'
 
 export interface ManifestRecord {
@@ -25,8 +26,8 @@ export interface ManifestRecord {
 }
 
 export const RECORD_LIMITS = {
-  /** A sealed manifest that fits one protocol frame (a file of roughly 60 GiB at k = 4, n = 8). */
-  sealedBytes: 15 * 1024 * 1024,
+  /** The sealed manifest's own limit: one bound for both. */
+  sealedBytes: MANIFEST_LIMITS.sealedBytes,
   /** Records one host keeps per owner. */
   perOwner: 4096,
 } as const
@@ -73,4 +74,17 @@ export function mergeRecords(...lists: ReadonlyArray<readonly ManifestRecord[]>)
     }
   }
   return [...best.values()]
+}
+
+/**
+ * A record's sealed manifest must be the manifest the record names: same owner, file and
+ * revision. Otherwise a record of one file could carry another file's (validly sealed) manifest,
+ * or an old revision under a new number.
+ */
+export function checkRecordManifest(r: ManifestRecord, m: { readonly owner: Uint8Array; readonly fileId: Uint8Array; readonly revision: number }): void {
+  if (!equal(m.owner, r.owner) || !equal(m.fileId, r.fileId) || m.revision !== r.revision) {
+    throw new ManifestCorruptError(
+      `The manifest record for file ${toHex(r.fileId)} (revision ${r.revision}) holds the manifest of file ${toHex(m.fileId)} (revision ${m.revision}); it was left out.`,
+    )
+  }
 }

@@ -1,21 +1,35 @@
 /**
- * /layr/share/1.0.0 messages: one request and one response per stream, each a canonical CBOR
- * map in one length-prefixed frame. Peers are untrusted, so decoding checks every field's type
- * and size before anything uses it, and frames are bounded (MAX_FRAME) before they are read.
+ * /layr/share/2.0.0 messages. A request and its response share one stream. Each message is a
+ * small header frame, a canonical CBOR map; the messages that carry data (a store's share, a
+ * record-put's sealed manifest, a fetch's or record-get's answer) announce its length in the
+ * header (`body`) and send it raw in a second frame.
+ *
+ * Peers are hostile, so the work a message can cause is bounded before anything is built:
+ * headers have a small frame limit (HEADER_LIMITS) and a bound on CBOR items and depth
+ * (checkCborBounds) before they are decoded; every field's type and size is checked before use;
+ * and a body is accepted only once its header has been checked and admitted by the host, which
+ * answers `continue` first (so a refused store costs a header, not a share).
  */
 import { decode, encode } from 'cborg'
-import { LayrError } from '../../core/errors.ts'
 import { MAX_SHARE_SIZE } from '../../core/segment/index.ts'
 import { RECORD_LIMITS, type ManifestRecord } from '../../core/records/index.ts'
+import { checkCborBounds, type CborBounds } from './cbor-bounds.ts'
+import { ProtocolError } from './errors.ts'
+import type { OwnerAuth } from './auth.ts'
+import type { RecordEntry } from '../../ports/record-store.ts'
 
-export const SHARE_PROTOCOL = '/layr/share/1.0.0'
-/** The largest frame either side accepts: a whole share plus room for the fields around it. */
-export const MAX_FRAME = MAX_SHARE_SIZE + 64 * 1024
+export type { RecordEntry } from '../../ports/record-store.ts'
 
-/** A peer sent something that is not a valid message of this protocol. */
-export class ProtocolError extends LayrError {
-  override readonly name = 'ProtocolError'
-}
+export { ProtocolError } from './errors.ts'
+
+export const SHARE_PROTOCOL = '/layr/share/2.0.0'
+
+/** The largest header frame accepted: requests are a few fields; a response may list 4,096 records. */
+export const HEADER_LIMITS = { request: 16 * 1024, response: 512 * 1024 } as const
+const REQUEST_BOUNDS: CborBounds = { maxItems: 64, maxDepth: 3 }
+const RESPONSE_BOUNDS: CborBounds = { maxItems: RECORD_LIMITS.perOwner * 8 + 64, maxDepth: 4 }
+/** The largest body of any message (a whole share). */
+export const MAX_BODY = Math.max(MAX_SHARE_SIZE, RECORD_LIMITS.sealedBytes)
 
 export interface ByteRange {
   readonly offset: number
@@ -23,21 +37,23 @@ export interface ByteRange {
 }
 
 export type ShareRequest =
-  | { readonly type: 'store'; readonly key: Uint8Array; readonly root: Uint8Array; readonly owner: Uint8Array; readonly bytes: Uint8Array }
+  | ({ readonly type: 'store'; readonly key: Uint8Array; readonly root: Uint8Array; readonly bytes: Uint8Array } & OwnerAuth)
   | { readonly type: 'fetch'; readonly key: Uint8Array; readonly range?: ByteRange }
-  | { readonly type: 'delete'; readonly key: Uint8Array; readonly signature: Uint8Array }
+  | ({ readonly type: 'delete'; readonly key: Uint8Array } & OwnerAuth)
   | { readonly type: 'stat' }
   | { readonly type: 'record-put'; readonly record: ManifestRecord }
-  | { readonly type: 'record-list'; readonly owner: Uint8Array }
-  | { readonly type: 'record-get'; readonly owner: Uint8Array; readonly fileId: Uint8Array }
+  | ({ readonly type: 'record-list' } & OwnerAuth)
+  | ({ readonly type: 'record-get'; readonly fileId: Uint8Array } & OwnerAuth)
 
-/** One line of a record-list answer. */
-export interface RecordEntry {
-  readonly fileId: Uint8Array
-  readonly revision: number
-}
+export type RequestType = ShareRequest['type']
 
-export type ErrorStatus = 'not-found' | 'bad-request' | 'over-quota' | 'root-mismatch' | 'unauthorized' | 'error'
+/** A request as its header frame carries it: the data it will send is only announced (`body`). */
+export type RequestHead =
+  | (Omit<Extract<ShareRequest, { type: 'store' }>, 'bytes'> & { readonly body: number })
+  | { readonly type: 'record-put'; readonly record: Omit<ManifestRecord, 'sealed'>; readonly body: number }
+  | Exclude<ShareRequest, { type: 'store' } | { type: 'record-put' }>
+
+export type ErrorStatus = 'not-found' | 'bad-request' | 'over-quota' | 'root-mismatch' | 'unauthorized' | 'busy' | 'error'
 
 export type ShareResponse =
   | {
@@ -49,6 +65,9 @@ export type ShareResponse =
     }
   | { readonly status: ErrorStatus; readonly message: string }
 
+/** What a host answers, before any body, to a request that carries one: send it, or the refusal. */
+export type Interim = { readonly status: 'continue' } | Extract<ShareResponse, { message: string }>
+
 export interface HostStat {
   /** Bytes this host is willing to hold. */
   readonly quota: number
@@ -56,7 +75,13 @@ export interface HostStat {
   readonly shares: number
 }
 
-const STATUSES: readonly string[] = ['ok', 'not-found', 'bad-request', 'over-quota', 'root-mismatch', 'unauthorized', 'error']
+/** Both frames of an encoded message. */
+export interface Encoded {
+  readonly head: Uint8Array
+  readonly body?: Uint8Array
+}
+
+const ERROR_STATUSES: readonly string[] = ['not-found', 'bad-request', 'over-quota', 'root-mismatch', 'unauthorized', 'busy', 'error']
 
 type Rec = Record<string, unknown>
 
@@ -64,8 +89,9 @@ function fail(what: string): never {
   throw new ProtocolError(`Malformed share-protocol message: ${what}.`)
 }
 
-function parse(frame: Uint8Array): Rec {
-  if (frame.length > MAX_FRAME) fail(`${frame.length} bytes, over the ${MAX_FRAME}-byte limit`)
+function parse(frame: Uint8Array, limit: number, bounds: CborBounds): Rec {
+  if (frame.length > limit) fail(`a ${frame.length}-byte header, over the ${limit}-byte limit`)
+  checkCborBounds(frame, bounds)
   let v: unknown
   try {
     v = decode(frame, { strict: true, rejectDuplicateMapKeys: true, useMaps: false })
@@ -97,14 +123,17 @@ function map(v: unknown, field: string): Rec {
   return v as Rec
 }
 
-function record(v: unknown): ManifestRecord {
+function auth(r: Rec): OwnerAuth {
+  return { owner: bytes(r.owner, 'owner', 32, 32), time: uint(r.time, 'time'), signature: bytes(r.signature, 'signature', 64, 64) }
+}
+
+function recordHead(v: unknown): Omit<ManifestRecord, 'sealed'> {
   const r = map(v, 'record')
-  only(r, ['owner', 'fileId', 'revision', 'sealed', 'signature'])
+  only(r, ['owner', 'fileId', 'revision', 'signature'])
   return {
     owner: bytes(r.owner, 'record.owner', 32, 32),
     fileId: bytes(r.fileId, 'record.fileId', 16, 16),
     revision: uint(r.revision, 'record.revision'),
-    sealed: bytes(r.sealed, 'record.sealed', 0, RECORD_LIMITS.sealedBytes),
     signature: bytes(r.signature, 'record.signature', 64, 64),
   }
 }
@@ -113,27 +142,47 @@ function entries(v: unknown): RecordEntry[] {
   if (!Array.isArray(v) || v.length > RECORD_LIMITS.perOwner) fail(`entries must be a list of at most ${RECORD_LIMITS.perOwner}`)
   return v.map((e) => {
     const m = map(e, 'entry')
-    only(m, ['fileId', 'revision'])
-    return { fileId: bytes(m.fileId, 'entry.fileId', 16, 16), revision: uint(m.revision, 'entry.revision') }
+    only(m, ['fileId', 'revision', 'tombstone'])
+    const entry = { fileId: bytes(m.fileId, 'entry.fileId', 16, 16), revision: uint(m.revision, 'entry.revision') }
+    return m.tombstone === undefined ? entry : { ...entry, tombstone: bytes(m.tombstone, 'entry.tombstone', 64, 64) }
   })
 }
 
-export function encodeRequest(req: ShareRequest): Uint8Array {
-  return encode(req.type === 'fetch' && req.range === undefined ? { type: req.type, key: req.key } : req)
+function withoutSealed(r: ManifestRecord): Omit<ManifestRecord, 'sealed'> {
+  return { owner: r.owner, fileId: r.fileId, revision: r.revision, signature: r.signature }
 }
 
-export function decodeRequest(frame: Uint8Array): ShareRequest {
-  const r = parse(frame)
+function authFields(a: OwnerAuth): OwnerAuth {
+  return { owner: a.owner, time: a.time, signature: a.signature }
+}
+
+export function encodeRequest(req: ShareRequest): Encoded {
+  switch (req.type) {
+    case 'store': {
+      const { bytes: body, key, root } = req
+      return { head: encode({ type: 'store', key, root, ...authFields(req), body: body.length }), body }
+    }
+    case 'record-put':
+      return { head: encode({ type: 'record-put', record: withoutSealed(req.record), body: req.record.sealed.length }), body: req.record.sealed }
+    case 'fetch':
+      return { head: encode(req.range === undefined ? { type: 'fetch', key: req.key } : { type: 'fetch', key: req.key, range: req.range }) }
+    case 'delete':
+      return { head: encode({ type: 'delete', key: req.key, ...authFields(req) }) }
+    case 'stat':
+      return { head: encode({ type: 'stat' }) }
+    case 'record-list':
+      return { head: encode({ type: 'record-list', ...authFields(req) }) }
+    case 'record-get':
+      return { head: encode({ type: 'record-get', fileId: req.fileId, ...authFields(req) }) }
+  }
+}
+
+export function decodeRequestHead(frame: Uint8Array): RequestHead {
+  const r = parse(frame, HEADER_LIMITS.request, REQUEST_BOUNDS)
   switch (r.type) {
     case 'store':
-      only(r, ['type', 'key', 'root', 'owner', 'bytes'])
-      return {
-        type: 'store',
-        key: bytes(r.key, 'key', 32, 32),
-        root: bytes(r.root, 'root', 32, 32),
-        owner: bytes(r.owner, 'owner', 32, 32),
-        bytes: bytes(r.bytes, 'bytes', 1, MAX_SHARE_SIZE),
-      }
+      only(r, ['type', 'key', 'root', 'owner', 'time', 'signature', 'body'])
+      return { type: 'store', key: bytes(r.key, 'key', 32, 32), root: bytes(r.root, 'root', 32, 32), ...auth(r), body: uint(r.body, 'body', MAX_SHARE_SIZE) }
     case 'fetch': {
       only(r, ['type', 'key', 'range'])
       const key = bytes(r.key, 'key', 32, 32)
@@ -143,46 +192,133 @@ export function decodeRequest(frame: Uint8Array): ShareRequest {
       return { type: 'fetch', key, range: { offset: uint(range.offset, 'range.offset', MAX_SHARE_SIZE), length: uint(range.length, 'range.length', MAX_SHARE_SIZE) } }
     }
     case 'delete':
-      only(r, ['type', 'key', 'signature'])
-      return { type: 'delete', key: bytes(r.key, 'key', 32, 32), signature: bytes(r.signature, 'signature', 64, 64) }
+      only(r, ['type', 'key', 'owner', 'time', 'signature'])
+      return { type: 'delete', key: bytes(r.key, 'key', 32, 32), ...auth(r) }
     case 'stat':
       only(r, ['type'])
       return { type: 'stat' }
     case 'record-put':
-      only(r, ['type', 'record'])
-      return { type: 'record-put', record: record(r.record) }
+      only(r, ['type', 'record', 'body'])
+      return { type: 'record-put', record: recordHead(r.record), body: uint(r.body, 'body', RECORD_LIMITS.sealedBytes) }
     case 'record-list':
-      only(r, ['type', 'owner'])
-      return { type: 'record-list', owner: bytes(r.owner, 'owner', 32, 32) }
+      only(r, ['type', 'owner', 'time', 'signature'])
+      return { type: 'record-list', ...auth(r) }
     case 'record-get':
-      only(r, ['type', 'owner', 'fileId'])
-      return { type: 'record-get', owner: bytes(r.owner, 'owner', 32, 32), fileId: bytes(r.fileId, 'fileId', 16, 16) }
+      only(r, ['type', 'fileId', 'owner', 'time', 'signature'])
+      return { type: 'record-get', fileId: bytes(r.fileId, 'fileId', 16, 16), ...auth(r) }
     default:
       return fail(`unknown request type "${String(r.type)}"`)
   }
 }
 
-export function encodeResponse(res: ShareResponse): Uint8Array {
-  return encode(res)
+/** The length of the body a request announced, or undefined when it carries none. */
+export function requestBodyLength(head: RequestHead): number | undefined {
+  return head.type === 'store' || head.type === 'record-put' ? head.body : undefined
 }
 
-export function decodeResponse(frame: Uint8Array): ShareResponse {
-  const r = parse(frame)
-  if (typeof r.status !== 'string' || !STATUSES.includes(r.status)) fail('unknown status')
-  if (r.status !== 'ok') {
-    only(r, ['status', 'message'])
-    if (typeof r.message !== 'string' || r.message.length > 1024) fail('message must be a short string')
-    return { status: r.status as ErrorStatus, message: r.message }
+/** The whole request, once its announced body has arrived. */
+export function withRequestBody(head: RequestHead, body: Uint8Array | undefined): ShareRequest {
+  if (head.type === 'store' || head.type === 'record-put') {
+    if (!body || body.length !== head.body) fail(`a body of ${body?.length ?? 0} bytes where the header announced ${head.body}`)
+    if (head.type === 'store') {
+      const { body: _, ...rest } = head
+      return { ...rest, bytes: body }
+    }
+    return { type: 'record-put', record: { ...head.record, sealed: body } }
   }
-  only(r, ['status', 'bytes', 'stat', 'record', 'entries'])
-  const out: { status: 'ok'; bytes?: Uint8Array; stat?: HostStat; record?: ManifestRecord; entries?: RecordEntry[] } = { status: 'ok' }
-  if (r.record !== undefined) out.record = record(r.record)
+  if (body) fail('a body on a request that carries none')
+  return head
+}
+
+/** Decodes both frames of a request (tests, and the in-memory network). */
+export function decodeRequest(msg: Encoded): ShareRequest {
+  return withRequestBody(decodeRequestHead(msg.head), msg.body)
+}
+
+export function encodeResponse(res: ShareResponse): Encoded {
+  if (res.status !== 'ok') return { head: encode({ status: res.status, message: res.message.slice(0, 1024) }) }
+  const head: Record<string, unknown> = { status: 'ok' }
+  if (res.stat) head.stat = res.stat
+  if (res.entries) head.entries = res.entries.map((e) => (e.tombstone ? { fileId: e.fileId, revision: e.revision, tombstone: e.tombstone } : { fileId: e.fileId, revision: e.revision }))
+  if (res.record && res.bytes) throw new ProtocolError('A response carries either bytes or a record, not both.')
+  let body: Uint8Array | undefined
+  if (res.record) {
+    head.record = withoutSealed(res.record)
+    body = res.record.sealed
+  } else if (res.bytes) body = res.bytes
+  if (body) head.body = body.length
+  return body ? { head: encode(head), body } : { head: encode(head) }
+}
+
+export function encodeInterim(res: Interim): Uint8Array {
+  return res.status === 'continue' ? encode({ status: 'continue' }) : encodeResponse(res).head
+}
+
+/** A response as its header frame carries it; `body` is the length of what follows. */
+export type ResponseHead =
+  | { readonly status: 'ok'; readonly stat?: HostStat; readonly entries?: readonly RecordEntry[]; readonly record?: Omit<ManifestRecord, 'sealed'>; readonly body?: number }
+  | { readonly status: ErrorStatus; readonly message: string }
+
+function errorHead(r: Rec): ResponseHead {
+  only(r, ['status', 'message'])
+  if (typeof r.message !== 'string' || r.message.length > 1024) fail('message must be a short string')
+  return { status: r.status as ErrorStatus, message: r.message }
+}
+
+/** The first answer to a request that carries a body: `continue`, or a refusal. */
+export function decodeInterim(frame: Uint8Array): Interim {
+  const r = parse(frame, HEADER_LIMITS.request, REQUEST_BOUNDS)
+  if (r.status === 'continue') {
+    only(r, ['status'])
+    return { status: 'continue' }
+  }
+  if (typeof r.status !== 'string' || !ERROR_STATUSES.includes(r.status)) fail('an interim answer must be continue or a refusal')
+  return errorHead(r) as Interim
+}
+
+/** `bodyMax`: the largest body the request can be answered with (0 when it has none). */
+export function decodeResponseHead(frame: Uint8Array, bodyMax: number): ResponseHead {
+  const r = parse(frame, HEADER_LIMITS.response, RESPONSE_BOUNDS)
+  if (typeof r.status !== 'string' || (r.status !== 'ok' && !ERROR_STATUSES.includes(r.status))) fail('unknown status')
+  if (r.status !== 'ok') return errorHead(r)
+  only(r, ['status', 'stat', 'entries', 'record', 'body'])
+  const out: { status: 'ok'; stat?: HostStat; entries?: RecordEntry[]; record?: Omit<ManifestRecord, 'sealed'>; body?: number } = { status: 'ok' }
   if (r.entries !== undefined) out.entries = entries(r.entries)
-  if (r.bytes !== undefined) out.bytes = bytes(r.bytes, 'bytes', 0, MAX_SHARE_SIZE)
+  if (r.record !== undefined) out.record = recordHead(r.record)
+  if (r.body !== undefined) out.body = uint(r.body, 'body', bodyMax)
+  if (out.record && out.body === undefined) fail('a record without its sealed bytes')
   if (r.stat !== undefined) {
     const s = map(r.stat, 'stat')
     only(s, ['quota', 'used', 'shares'])
     out.stat = { quota: uint(s.quota, 'stat.quota'), used: uint(s.used, 'stat.used'), shares: uint(s.shares, 'stat.shares') }
   }
   return out
+}
+
+export function withResponseBody(head: ResponseHead, body: Uint8Array | undefined): ShareResponse {
+  if (head.status !== 'ok') {
+    if (body) fail('a body on a refusal')
+    return head
+  }
+  if ((head.body ?? -1) !== (body?.length ?? -1)) fail(`a body of ${body?.length ?? 0} bytes where the header announced ${head.body ?? 0}`)
+  const { body: _, record, ...rest } = head
+  if (record) return { ...rest, record: { ...record, sealed: body! } }
+  return body ? { ...rest, bytes: body } : rest
+}
+
+/** Decodes both frames of a response (tests, and the in-memory network). */
+export function decodeResponse(msg: Encoded, bodyMax = MAX_BODY): ShareResponse {
+  return withResponseBody(decodeResponseHead(msg.head, bodyMax), msg.body)
+}
+
+/** The largest body a peer may answer `req` with. */
+export function responseBodyMax(req: ShareRequest): number {
+  switch (req.type) {
+    case 'fetch':
+      return req.range ? Math.min(req.range.length, MAX_SHARE_SIZE) : MAX_SHARE_SIZE
+    case 'record-get':
+      return RECORD_LIMITS.sealedBytes
+    default:
+      return 0
+  }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Stream } from '@libp2p/interface'
 import { rejectionOf } from '../../testing/expect.ts'
-import { readFrame } from './wire.ts'
+import { FrameReader, readFrame } from './wire.ts'
 
 /** A stream whose peer sends `chunks`, then either ends or (stall) sends nothing more. */
 function peerSends(chunks: Uint8Array[], end: 'close' | 'stall' = 'close'): Stream {
@@ -45,5 +45,14 @@ describe('readFrame (bounded frames from untrusted peers)', () => {
     const err = await rejectionOf(readFrame(peerSends([header(10), new Uint8Array(4)], 'stall'), 10, 150), 'NetworkTimeoutError')
     expect(err.message).toMatch(/within 150 ms/)
     expect(Date.now() - started).toBeLessThan(2000)
+  })
+
+  it('one reader takes frames one after another, even when they arrive in one chunk', async () => {
+    const both = new Uint8Array([...header(2), 7, 8, ...header(3), 1, 2, 3])
+    const reader = new FrameReader(peerSends([both.subarray(0, 5), both.subarray(5)]))
+    expect([...(await reader.read({ max: 10, timeoutMs: 1000 }))]).toEqual([7, 8])
+    expect([...(await reader.read({ max: 10, exact: 3, timeoutMs: 1000 }))]).toEqual([1, 2, 3])
+    const short = new FrameReader(peerSends([header(4), new Uint8Array(4)]))
+    await rejectionOf(short.read({ max: 10, exact: 5, timeoutMs: 1000 }), 'ProtocolError')
   })
 })

@@ -1,0 +1,64 @@
+/**
+ * What an owner signs to change or read its data at a host. Every message names its purpose
+ * (a context string), the host it is for (its peer id, so it is worth nothing at another host)
+ * and the owner's clock when signing. A host accepts a signature only within AUTH_WINDOW_MS of
+ * its own clock, so an old signature cannot be replayed later; and a delete must be newer than
+ * the owner's latest store of that share, so a delete cannot undo a store made after it.
+ */
+import { concat, utf8 } from '../../core/bytes.ts'
+import { verifySignature, type Vault } from '../../core/vault/index.ts'
+
+/** How far an owner's clock may be from the host's, either way, for a signature to count. */
+export const AUTH_WINDOW_MS = 10 * 60_000
+
+const STORE = utf8('layr/v2/store\0')
+const DELETE = utf8('layr/v2/delete\0')
+const READ_RECORDS = utf8('layr/v2/read-records\0')
+
+function u64(n: number): Uint8Array {
+  const b = new Uint8Array(8)
+  new DataView(b.buffer).setBigUint64(0, BigInt(n))
+  return b
+}
+
+/** context ‖ key (32) ‖ size (u64) ‖ time (u64 ms) ‖ host peer id (UTF-8). */
+export function storeMessage(key: Uint8Array, size: number, time: number, host: string): Uint8Array {
+  return concat(STORE, key, u64(size), u64(time), utf8(host))
+}
+
+/** context ‖ key (32) ‖ time (u64 ms) ‖ host peer id (UTF-8). */
+export function deleteMessage(key: Uint8Array, time: number, host: string): Uint8Array {
+  return concat(DELETE, key, u64(time), utf8(host))
+}
+
+/** context ‖ owner (32) ‖ time (u64 ms) ‖ host peer id (UTF-8): lets a host list and serve the owner's records. */
+export function readRecordsMessage(owner: Uint8Array, time: number, host: string): Uint8Array {
+  return concat(READ_RECORDS, owner, u64(time), utf8(host))
+}
+
+export interface OwnerAuth {
+  readonly owner: Uint8Array
+  readonly time: number
+  readonly signature: Uint8Array
+}
+
+export function signStore(vault: Vault, key: Uint8Array, size: number, host: string, now = Date.now()): OwnerAuth {
+  return { owner: vault.ownerPublicKey, time: now, signature: vault.sign(storeMessage(key, size, now, host)) }
+}
+
+export function signDelete(vault: Vault, key: Uint8Array, host: string, now = Date.now()): OwnerAuth {
+  return { owner: vault.ownerPublicKey, time: now, signature: vault.sign(deleteMessage(key, now, host)) }
+}
+
+export function signReadRecords(vault: Vault, host: string, now = Date.now()): OwnerAuth {
+  return { owner: vault.ownerPublicKey, time: now, signature: vault.sign(readRecordsMessage(vault.ownerPublicKey, now, host)) }
+}
+
+/** Why a signature does not count, in words for the requester; undefined when it does. */
+export function checkAuth(auth: OwnerAuth, message: Uint8Array, now: number): string | undefined {
+  if (Math.abs(auth.time - now) > AUTH_WINDOW_MS) {
+    return `The request was signed at ${new Date(auth.time).toISOString()}, more than ${AUTH_WINDOW_MS / 60_000} minutes from this host's clock (${new Date(now).toISOString()}). Check the device's clock.`
+  }
+  if (!verifySignature(auth.owner, message, auth.signature)) return 'The request is not signed by its owner.'
+  return undefined
+}

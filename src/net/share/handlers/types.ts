@@ -1,0 +1,50 @@
+/**
+ * The host's side of the share protocol is one handler per message type (as kad-dht has
+ * rpc/handlers/): each checks what its message asks and answers with a typed status. Handlers
+ * of messages that carry a body also `admit` the header first, before a byte of the body is
+ * accepted: authentication and room are decided on the header alone.
+ */
+import type { ShareStore } from '../../../ports/share-store.ts'
+import type { RecordStore } from '../../../ports/record-store.ts'
+import type { Accounting, Reservation } from '../accounting.ts'
+import type { Interim, RequestHead, RequestType, ShareRequest, ShareResponse } from '../messages.ts'
+
+export interface HostCounters {
+  stored: number
+  served: number
+  deleted: number
+  refused: number
+}
+
+/** What every handler works with. */
+export interface HostParts {
+  readonly store: ShareStore
+  /** Other owners' manifest records; without it the host keeps none. */
+  readonly records: RecordStore | undefined
+  readonly accounting: Accounting
+  /** This host's peer id: what owners' signatures are bound to. */
+  readonly peerId: string
+  readonly counters: HostCounters
+  /** The host's clock (ms since the epoch); tests move it. */
+  readonly now: () => number
+  /** Runs `fn` alone for one share key (stores and deletes of one share do not interleave). */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>
+}
+
+/** Who sent the request. */
+export interface RequestContext {
+  readonly peer: string
+}
+
+/** A header let in: room is reserved, and released (or committed) when the request is done. */
+export interface Admitted {
+  readonly status: 'continue'
+  readonly room?: Reservation
+}
+
+export type Admission = Admitted | Exclude<Interim, { status: 'continue' }>
+
+export interface Handler<T extends RequestType> {
+  admit?(head: Extract<RequestHead, { type: T }>, ctx: RequestContext, parts: HostParts): Promise<Admission>
+  handle(req: Extract<ShareRequest, { type: T }>, ctx: RequestContext, parts: HostParts, admitted: Admitted): Promise<ShareResponse>
+}

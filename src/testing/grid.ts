@@ -1,0 +1,134 @@
+/**
+ * An in-memory grid of peers, in the spirit of Tahoe-LAFS's no_network grid: every peer runs the
+ * real ShareHost over memory stores, and every request goes through the real codec (header,
+ * admission, body, response), so what a unit test sees is what a peer on the wire would. Fault
+ * controls: `breakPeer` (unreachable), `hangPeer` (never answers), `lie` (rewrites a peer's
+ * answers). `clock` moves every host's time.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { utf8 } from '../core/bytes.ts'
+import { MemoryShareStore } from '../adapters/storage/memory.ts'
+import { MemoryRecordStore } from '../adapters/storage/memory-records.ts'
+import { NetworkTimeoutError, PeerUnreachableError } from '../net/errors.ts'
+import { ShareHost } from '../net/share/host.ts'
+import type { HostLimits } from '../net/share/accounting.ts'
+import {
+  decodeInterim,
+  decodeRequestHead,
+  decodeResponse,
+  encodeInterim,
+  encodeRequest,
+  encodeResponse,
+  responseBodyMax,
+  withRequestBody,
+  type ShareRequest,
+  type ShareResponse,
+} from '../net/share/messages.ts'
+import type { PeerNetwork, RequestOptions } from '../ports/peer-network.ts'
+
+export interface GridPeer {
+  readonly id: string
+  readonly host: ShareHost
+  readonly shares: MemoryShareStore
+  readonly records: MemoryRecordStore
+}
+
+type Lie = (req: ShareRequest, res: ShareResponse) => ShareResponse
+
+export class Grid {
+  readonly peers: GridPeer[] = []
+  readonly #broken = new Set<string>()
+  readonly #hung = new Set<string>()
+  readonly #lies = new Map<string, Lie>()
+  /** Every host's clock (ms since the epoch). */
+  now = 1_800_000_000_000
+
+  constructor(count: number, options: { quota?: number; limits?: Partial<Omit<HostLimits, 'quota'>> } = {}) {
+    for (let i = 0; i < count; i++) this.add(`peer-${i}`, options)
+  }
+
+  add(id: string, options: { quota?: number; limits?: Partial<Omit<HostLimits, 'quota'>> } = {}): GridPeer {
+    const shares = new MemoryShareStore()
+    const records = new MemoryRecordStore()
+    const host = new ShareHost(shares, id, options.quota ?? 64 * 1024 * 1024, {
+      records,
+      ...(options.limits ? { limits: options.limits } : {}),
+      now: () => this.now,
+    })
+    const peer = { id, host, shares, records }
+    this.peers.push(peer)
+    return peer
+  }
+
+  peer(id: string): GridPeer {
+    const p = this.peers.find((x) => x.id === id)
+    if (!p) throw new Error(`grid: no peer ${id}`)
+    return p
+  }
+
+  breakPeer(id: string): void {
+    this.#broken.add(id)
+  }
+
+  hangPeer(id: string): void {
+    this.#hung.add(id)
+  }
+
+  lie(id: string, lie: Lie): void {
+    this.#lies.set(id, lie)
+  }
+
+  heal(id: string): void {
+    this.#broken.delete(id)
+    this.#hung.delete(id)
+    this.#lies.delete(id)
+  }
+
+  /** The network as the peer `self` sees it (itself left out of lookups). */
+  network(self: string): PeerNetwork {
+    return {
+      closestPeers: async (key) => {
+        const distance = (id: string): bigint => xor(sha256(utf8(id)), key)
+        return this.peers
+          .map((p) => p.id)
+          .filter((id) => id !== self && !this.#broken.has(id))
+          .sort((a, b) => (distance(a) < distance(b) ? -1 : distance(a) > distance(b) ? 1 : 0))
+      },
+      request: (peer, req, options) => this.#request(self, peer, req, options ?? {}),
+    }
+  }
+
+  async #request(self: string, to: string, req: ShareRequest, options: RequestOptions): Promise<ShareResponse> {
+    options.signal?.throwIfAborted()
+    if (this.#broken.has(to) || !this.peers.some((p) => p.id === to)) throw new PeerUnreachableError(`grid: ${to} is unreachable.`)
+    if (this.#hung.has(to)) {
+      await new Promise<never>((_, reject) => {
+        const fail = (): void => reject(new NetworkTimeoutError(`grid: ${to} did not answer.`))
+        if (options.signal) options.signal.addEventListener('abort', fail, { once: true })
+        setTimeout(fail, options.timeoutMs ?? 60_000)
+      })
+    }
+    const { host } = this.peer(to)
+    const ctx = { peer: self }
+    const msg = encodeRequest(req)
+    const head = decodeRequestHead(msg.head)
+    let res: ShareResponse
+    if (msg.body) {
+      const admission = await host.admit(head, ctx)
+      const interim = decodeInterim(encodeInterim(admission.status === 'continue' ? { status: 'continue' } : admission))
+      if (interim.status !== 'continue') return interim
+      res = await host.handle(withRequestBody(head, msg.body.slice()), ctx, admission.status === 'continue' ? admission : undefined)
+    } else {
+      res = await host.handle(withRequestBody(head, undefined), ctx)
+    }
+    const lie = this.#lies.get(to)
+    if (lie) res = lie(req, res)
+    return decodeResponse(encodeResponse(res), responseBodyMax(req))
+  }
+}
+
+function xor(a: Uint8Array, b: Uint8Array): bigint {
+  let v = 0n
+  for (let i = 0; i < 32; i++) v = (v << 8n) | BigInt((a[i] ?? 0) ^ (b[i] ?? 0))
+  return v
+}
