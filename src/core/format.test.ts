@@ -446,9 +446,15 @@ function cborDecode(bytes: Uint8Array): Cbor {
         return Array.from({ length: value }, item)
       case 5: {
         const out: { [key: string]: Cbor } = {}
+        let previous: Buffer | undefined
         for (let i = 0; i < value; i++) {
+          const start = pos
           const key = item()
           if (typeof key !== 'string' || key in out) throw new Error('bad map key')
+          // Deterministic order: each key's encoding sorts after the one before (shorter first, then bytes).
+          const encoded = Buffer.from(bytes.subarray(start, pos))
+          if (previous && (previous.length - encoded.length || Buffer.compare(previous, encoded)) >= 0) throw new Error(`map key "${key}" out of order`)
+          previous = encoded
           out[key] = item()
         }
         return out
@@ -951,6 +957,9 @@ describe('§11 manifest body', () => {
   it('the independent implementation encodes the vector and decodes it back', () => {
     expect(cborEncode(MANIFEST as unknown as Cbor).toString('hex')).toBe(bodyV.body)
     expect(cborDecode(BODY)).toEqual(MANIFEST)
+    // The decoder holds Layr to the deterministic rules: keys out of order, or a long integer form, fail.
+    expect(() => cborDecode(hex('a2616e0361 6b02'.replace(/ /g, '')))).toThrow(/out of order/)
+    expect(() => cborDecode(hex('a1616b1802'))).toThrow(/shortest/)
   })
 })
 
