@@ -30,6 +30,9 @@ import { allocateBuffers, codeSegment, decodeAll, encodeAll, shareKey, shareView
 import { recordMessage, recordsKey, signRecord, verifyRecord } from './records/index.ts'
 import { DEFAULT_SHARE_SIZE, MAX_SHARE_SIZE, planSegments, segmentSpec } from './segment/index.ts'
 import { encodeRecoveryText, parseRecoveryText, RECOVERY_PREFIX, Vault } from './vault/index.ts'
+// §17 is the network's: the test reads the protocol's own constants and message builders.
+import { AUTH_WINDOW_MS, deleteMessage, readRecordsMessage, storeMessage } from '../net/share/auth.ts'
+import { decodeRequestHead, encodeRequest, HEADER_LIMITS, SHARE_PROTOCOL } from '../net/share/messages.ts'
 
 // ---------------------------------------------------------------------------------------------
 // The document: its constants table and its vectors.
@@ -728,7 +731,7 @@ describe('FORMAT.md itself', () => {
     expect([...VECTORS.keys()].sort()).toEqual(
       [
         'recovery-text', 'vault-keys', 'file-key', 'chunks', 'segment-layout', 'reed-solomon', 'merkle',
-        'share-key', 'manifest-body', 'manifest-envelope', 'record', 'tombstone', 'example-file',
+        'share-key', 'manifest-body', 'manifest-envelope', 'record', 'tombstone', 'example-file', 'share-auth',
       ].sort(),
     )
   })
@@ -1018,6 +1021,54 @@ describe('§13 records and tombstones', () => {
     expect(tombstoneV.sealed).toBe('')
     expect(tombstoneV.revision).toBe(C.num('TOMBSTONE_REVISION'))
     expect(recordV.sealed).toMatch(/manifest-envelope vector/)
+  })
+})
+
+describe('§17 the share protocol', () => {
+  interface AuthVector {
+    secret: string; host: string; key: string; root: string; size: number; time: number; deleteTime: number
+    storeMessage: string; storeSignature: string; deleteMessage: string; deleteSignature: string
+    readRecordsMessage: string; readRecordsSignature: string; storeHeader: string
+  }
+  const v = vector<AuthVector>('share-auth')
+
+  it("lists the protocol's constants", () => {
+    expect(C.str('SHARE_PROTOCOL')).toBe(SHARE_PROTOCOL)
+    expect(C.num('AUTH_WINDOW_MS')).toBe(AUTH_WINDOW_MS)
+    expect(C.num('HEADER_LIMIT_REQUEST')).toBe(HEADER_LIMITS.request)
+  })
+
+  it('Layr builds and signs the store, delete and read messages, and the store header', async () => {
+    const vault = await Vault.fromSecret(hex(v.secret))
+    expect(hexOf(storeMessage(hex(v.key), v.size, v.time, v.host))).toBe(v.storeMessage)
+    expect(hexOf(deleteMessage(hex(v.key), v.deleteTime, v.host))).toBe(v.deleteMessage)
+    expect(hexOf(readRecordsMessage(vault.ownerPublicKey, v.time, v.host))).toBe(v.readRecordsMessage)
+    expect(hexOf(vault.sign(hex(v.storeMessage)))).toBe(v.storeSignature)
+    expect(hexOf(vault.sign(hex(v.deleteMessage)))).toBe(v.deleteSignature)
+    expect(hexOf(vault.sign(hex(v.readRecordsMessage)))).toBe(v.readRecordsSignature)
+    const head = encodeRequest({
+      type: 'store', key: hex(v.key), root: hex(v.root), owner: vault.ownerPublicKey, time: v.time,
+      signature: hex(v.storeSignature), bytes: new Uint8Array(v.size),
+    }).head
+    expect(hexOf(head)).toBe(v.storeHeader)
+    expect(decodeRequestHead(hex(v.storeHeader))).toMatchObject({ type: 'store', body: v.size, time: v.time })
+  })
+
+  it('the independent implementation builds the same messages, signatures and header', () => {
+    const keys = vaultKeys(hex(v.secret))
+    const host = Buffer.from(v.host, 'utf8')
+    const store = cat(C.bytes('STORE_CONTEXT'), hex(v.key), u64be(v.size), u64be(v.time), host)
+    const del = cat(C.bytes('DELETE_CONTEXT'), hex(v.key), u64be(v.deleteTime), host)
+    const read = cat(C.bytes('READ_RECORDS_CONTEXT'), keys.ownerPublicKey, u64be(v.time), host)
+    expect([store, del, read].map((b) => b.toString('hex'))).toEqual([v.storeMessage, v.deleteMessage, v.readRecordsMessage])
+    expect(edSign(keys.signingSeed, store).toString('hex')).toBe(v.storeSignature)
+    expect(edSign(keys.signingSeed, del).toString('hex')).toBe(v.deleteSignature)
+    expect(edSign(keys.signingSeed, read).toString('hex')).toBe(v.readRecordsSignature)
+    const header = cborEncode({
+      type: 'store', key: hex(v.key), root: hex(v.root), owner: keys.ownerPublicKey, time: v.time,
+      signature: hex(v.storeSignature), body: v.size,
+    })
+    expect(header.toString('hex')).toBe(v.storeHeader)
   })
 })
 
