@@ -37,7 +37,7 @@ test('back up to four hosts, restore, survive n − k lost hosts, and name what 
       const vault = await core.Vault.create()
       const policy = core.makePolicy({ k: 2, n: 4 })
       const events: string[] = []
-      const manifest = await lib.backupFile(layrNet.node!, vault, new Blob([bytes]), {
+      const manifest = await lib.backupFile(lib.libp2pNetwork(layrNet.node!), vault, new Blob([bytes]), {
         policy,
         onProgress: (e) => events.push(e.type),
       })
@@ -65,7 +65,7 @@ test('back up to four hosts, restore, survive n − k lost hosts, and name what 
         const lib = window.layrNet.lib!
         try {
           const parts: Uint8Array[] = []
-          for await (const p of lib.restoreFile(window.layrNet.node!, w.testVault, w.testManifest)) parts.push(p)
+          for await (const p of lib.restoreFile(window.layrNet.lib!.libp2pNetwork(window.layrNet.node!), w.testVault, w.testManifest)) parts.push(p)
           const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
           let o = 0
           for (const p of parts) {

@@ -1,7 +1,7 @@
 /**
  * In-browser side of `npm run bench network`: one tab is the owner, the others host shares.
  *
- * Besides Layr's own backup and restore (src/net/backup.ts, unchanged), the hosts mount a
+ * Besides Layr's own backup and restore (src/transfer/, unchanged), the hosts mount a
  * bench-only protocol, /layr/bench/raw/1.0.0, that moves the same number of bytes over the same
  * direct WebRTC connections with nothing else around it: one stream per share-sized frame, framed
  * exactly as /layr/share/1.0.0 frames a request (wire.ts), answered with a one-byte frame. No CBOR,
@@ -13,13 +13,12 @@
 import '../../src/net/expose.ts'
 import type { Stream, Connection } from '@libp2p/interface'
 import { Vault, makePolicy, planSegments, segmentSpec, decodeFile, encodeFile, type EncodedSegment, type FetchShare, type FileManifest, type PipelineProgress, type RedundancyPolicy } from '../../src/core/index.ts'
-import { placeSegment, type Candidate } from '../../src/core/placement/index.ts'
 import { workerEncoder } from '../../src/adapters/encoding/worker-encoder.ts'
 import type { NetModule } from '../../src/net/expose.ts'
 import type { PeerNode } from '../../src/net/node.ts'
 import type { ShareHost } from '../../src/net/share/host.ts'
 import type { ShareRequest, ShareResponse } from '../../src/net/share/messages.ts'
-import type { BackupProgress } from '../../src/net/backup.ts'
+import type { BackupProgress } from '../../src/transfer/index.ts'
 
 export const RAW_PROTOCOL = '/layr/bench/raw/1.0.0'
 const OP_PUSH = 1
@@ -375,7 +374,7 @@ export interface BackupResult {
   dataSharesPerHost: number[]
 }
 
-/** Layr's backupFile (src/net/backup.ts) of the prepared file, timed and traced. */
+/** Layr's backupFile (src/transfer/upload.ts) of the prepared file, timed and traced. */
 export async function backup(opts: { placeAhead?: number } = {}): Promise<BackupResult> {
   const { lib, node } = net()
   const st = ownerState()
@@ -395,7 +394,7 @@ export async function backup(opts: { placeAhead?: number } = {}): Promise<Backup
   }
   const before = st.rawConnections.size ? new Map(st.rawConnections) : await directConnections()
   const t0 = performance.now()
-  st.manifest = await lib.backupFile(node, st.vault, st.blob, {
+  st.manifest = await lib.backupFile(lib.libp2pNetwork(node), st.vault, st.blob, {
     policy: st.policy,
     encoder: st.encoder,
     onProgress,
@@ -476,7 +475,7 @@ export async function restore(opts: { lookahead?: number; verify?: boolean } = {
   last = t0
   // Layr's restoreFile as the app calls it; or, to look inside, decodeFile over fetchFromHolders
   // (what restoreFile runs) with a timed fetch and a chosen lookahead.
-  const fetchShare = lib.fetchFromHolders(node)
+  const fetchShare = lib.fetchFromHolders(lib.libp2pNetwork(node))
   const timed: FetchShare = async (ref, signal) => {
     const t = performance.now()
     inflight++
@@ -501,7 +500,7 @@ export async function restore(opts: { lookahead?: number; verify?: boolean } = {
     rejectedDetail ||= `segment ${e.segmentIndex} share ${e.shareIndex}: ${e.reason} ${e.detail ?? ''}`
   }
   const parts = opts.lookahead === undefined
-    ? lib.restoreFile(node, st.vault, st.manifest, { onProgress })
+    ? lib.restoreFile(lib.libp2pNetwork(node), st.vault, st.manifest, { onProgress })
     : decodeFile(st.manifest, st.vault, timed, { lookahead: opts.lookahead, onProgress })
   const kept: Uint8Array[] = []
   for await (const part of parts) {
@@ -551,7 +550,7 @@ export async function decodeLocal(): Promise<{ ms: number; fetchMs: number }> {
   const { lib, node } = net()
   const st = ownerState()
   if (!st.manifest) throw new Error('benchNet: back up first')
-  const fetchShare = lib.fetchFromHolders(node)
+  const fetchShare = lib.fetchFromHolders(lib.libp2pNetwork(node))
   const local = new Map<string, Uint8Array>()
   const t0 = performance.now()
   for (const seg of st.manifest.segments) {
@@ -584,10 +583,10 @@ export async function warmUp(): Promise<{ ms: number; dialMs: number; rawMs: num
   }
   const t2 = performance.now()
   const small = st.data.subarray(0, 8 * MiB)
-  const manifest = await lib.backupFile(node, st.vault, new Blob([small]), { policy: st.policy, encoder: st.encoder })
+  const manifest = await lib.backupFile(lib.libp2pNetwork(node), st.vault, new Blob([small]), { policy: st.policy, encoder: st.encoder })
   const t3 = performance.now()
   let bytes = 0
-  for await (const part of lib.restoreFile(node, st.vault, manifest)) bytes += part.length
+  for await (const part of lib.restoreFile(lib.libp2pNetwork(node), st.vault, manifest)) bytes += part.length
   if (bytes !== small.length) throw new Error(`warm-up restore gave ${bytes} bytes of ${small.length}`)
   const t4 = performance.now()
   return { ms: t4 - t0, dialMs: t1 - t0, rawMs: t2 - t1, backupMs: t3 - t2, restoreMs: t4 - t3 }

@@ -4,7 +4,7 @@
  * through this interface. Every method fails with a typed LayrError (stable `name`, a message a
  * person can act on); long work reports typed progress events.
  */
-import type { BackupProgress, DeleteProgress } from '../net/backup.ts'
+import type { BackupProgress, DeleteProgress } from '../transfer/index.ts'
 import type { PipelineProgress } from '../core/pipeline/index.ts'
 import type { NetworkStatus } from '../net/status.ts'
 

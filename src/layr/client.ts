@@ -337,7 +337,7 @@ class LayrClient implements Layr {
     onProgress?.({ type: 'stage', stage: 'finding-hosts' })
     const node = await this.#node()
     let encoding = false
-    const manifest = await net.lib!.backupFile(node, vault, file, {
+    const manifest = await net.lib!.backupFile(net.lib!.libp2pNetwork(node), vault, file, {
       policy,
       encoder: (this.#encoder ??= workerEncoder()),
       ...(signal ? { signal } : {}),
@@ -360,7 +360,7 @@ class LayrClient implements Layr {
       await this.records.put(record)
     } catch (err) {
       // Without a saved manifest nothing could ever find or delete these shares: take them back.
-      await net.lib!.deleteShares(node, vault, manifest).catch(() => {})
+      await net.lib!.deleteShares(net.lib!.libp2pNetwork(node), vault, manifest).catch(() => {})
       throw err
     }
     const published = await net.lib!.publishRecord(net.lib!.libp2pNetwork(node), record, signal ? { signal } : {})
@@ -385,7 +385,7 @@ class LayrClient implements Layr {
     let bytes = 0
     try {
       const node = await this.#node()
-      const chunks = net.lib!.restoreFile(node, vault, manifest, {
+      const chunks = net.lib!.restoreFile(net.lib!.libp2pNetwork(node), vault, manifest, {
         ...(options.signal ? { signal: options.signal } : {}),
         onAnswer: (ref, peer) => answered.set(`${ref.segmentIndex}/${ref.shareIndex}`, peer),
         onProgress: (e) => {
@@ -434,7 +434,7 @@ class LayrClient implements Layr {
     saveHealth(this.#health)
     const node = await this.#node()
     const published = await net.lib!.publishRecord(net.lib!.libp2pNetwork(node), tombstone)
-    const report = await net.lib!.deleteShares(node, vault, manifest, options.onProgress ? { onProgress: options.onProgress } : {})
+    const report = await net.lib!.deleteShares(net.lib!.libp2pNetwork(node), vault, manifest, options.onProgress ? { onProgress: options.onProgress } : {})
     return { ...report, recordCopies: published.peers.length }
   }
 
@@ -445,7 +445,7 @@ class LayrClient implements Layr {
 
   async checkHealth(fileId: string): Promise<FileHealth> {
     const manifest = await this.#manifest(fileId)
-    const live = await net.lib!.probeShares(await this.#node(), manifest)
+    const live = await net.lib!.probeShares(net.lib!.libp2pNetwork(await this.#node()), manifest)
     const health: FileHealth = { live, n: manifest.codec.n, k: manifest.codec.k, checkedAt: Date.now() }
     this.#health.set(fileId, health)
     saveHealth(this.#health)

@@ -1,9 +1,9 @@
 /**
- * PeerNetwork: what the owner's side needs of the network, in two calls — find the peers
- * closest to a key, and send one share-protocol request to a peer and get its typed answer.
- * Adapters: libp2p (net/peer-network.ts) and an in-memory grid of real hosts (testing/grid.ts),
- * so record sync (and, next, upload, restore, audits and repair) runs in unit tests against
- * hosts that hang, refuse or lie.
+ * PeerNetwork: what the owner's side needs of the network — find peers (any, or those closest to
+ * a key), send one share-protocol request to a peer and get its typed answer, and look a peer up
+ * again when its connection has gone stale. Adapters: libp2p (net/peer-network.ts) and an
+ * in-memory grid of real hosts (testing/grid.ts), so upload, restore, delete, probe and record
+ * sync (transfer/) run in unit tests against hosts that hang, refuse or lie.
  */
 import type { ShareRequest, ShareResponse } from '../net/share/messages.ts'
 
@@ -12,9 +12,22 @@ export interface RequestOptions {
   readonly timeoutMs?: number
 }
 
+export interface DiscoverOptions extends RequestOptions {
+  /** Stop once this many peers are known. */
+  readonly minPeers?: number
+  /** Stop when this many lookups in a row found no one new (a small network is all found). */
+  readonly settleRounds?: number
+}
+
 export interface PeerNetwork {
+  /** Peers this side can find, without itself (relays and client tabs among them: ask them STAT). */
+  discoverPeers(options?: DiscoverOptions): Promise<string[]>
   /** Peer ids closest to `key` in the DHT, nearest first, without this peer. */
   closestPeers(key: Uint8Array, options?: RequestOptions): Promise<string[]>
   /** One request to `peer`'s share host. Network failures are typed NetworkErrors; a peer's bad answer is a ProtocolError. */
   request(peer: string, req: ShareRequest, options?: RequestOptions): Promise<ShareResponse>
+  /** Forgets how `peer` was reached and looks it up again (its tab may be back, through another relay). */
+  relocate(peer: string, options?: RequestOptions): Promise<void>
+  /** The peer's position in the DHT's key space (compared by XOR with keys). */
+  kadId(peer: string): Promise<Uint8Array>
 }

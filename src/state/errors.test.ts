@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CancelledError, InvalidPolicyError, NotEnoughSharesError, RecoveryTextError } from '../core/errors.ts'
-import { PlacementError } from '../net/backup.ts'
+import { PlacementError } from '../transfer/index.ts'
 import { describeError } from './errors.ts'
 
 describe('describeError', () => {

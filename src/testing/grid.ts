@@ -2,8 +2,8 @@
  * An in-memory grid of peers, in the spirit of Tahoe-LAFS's no_network grid: every peer runs the
  * real ShareHost over memory stores, and every request goes through the real codec (header,
  * admission, body, response), so what a unit test sees is what a peer on the wire would. Fault
- * controls: `breakPeer` (unreachable), `hangPeer` (never answers), `lie` (rewrites a peer's
- * answers). `clock` moves every host's time.
+ * controls: `breakPeer` (unreachable), `hangPeer` (never answers), `intercept` (answers in the
+ * host's place), `lie` (rewrites what the host answered). `now` is every host's clock.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { utf8 } from '../core/bytes.ts'
@@ -34,12 +34,15 @@ export interface GridPeer {
 }
 
 type Lie = (req: ShareRequest, res: ShareResponse) => ShareResponse
+/** Answers in the host's place (its host never sees the request), or undefined to let it through. */
+type Intercept = (req: ShareRequest) => ShareResponse | undefined
 
 export class Grid {
   readonly peers: GridPeer[] = []
   readonly #broken = new Set<string>()
   readonly #hung = new Set<string>()
   readonly #lies = new Map<string, Lie>()
+  readonly #intercepts = new Map<string, Intercept>()
   /** Every host's clock (ms since the epoch). */
   now = 1_800_000_000_000
 
@@ -78,21 +81,30 @@ export class Grid {
     this.#lies.set(id, lie)
   }
 
+  /** Answers some requests in the host's place (a refusal the host never handled). */
+  intercept(id: string, fn: Intercept): void {
+    this.#intercepts.set(id, fn)
+  }
+
   heal(id: string): void {
     this.#broken.delete(id)
     this.#hung.delete(id)
     this.#lies.delete(id)
+    this.#intercepts.delete(id)
   }
 
   /** The network as the peer `self` sees it (itself left out of lookups). */
   network(self: string): PeerNetwork {
+    const live = (): string[] => this.peers.map((p) => p.id).filter((id) => id !== self && !this.#broken.has(id))
     return {
+      discoverPeers: async () => live(),
+      relocate: async (peer) => {
+        if (this.#broken.has(peer)) throw new PeerUnreachableError(`grid: ${peer} is unreachable.`)
+      },
+      kadId: async (peer) => kadId(peer),
       closestPeers: async (key) => {
-        const distance = (id: string): bigint => xor(sha256(utf8(id)), key)
-        return this.peers
-          .map((p) => p.id)
-          .filter((id) => id !== self && !this.#broken.has(id))
-          .sort((a, b) => (distance(a) < distance(b) ? -1 : distance(a) > distance(b) ? 1 : 0))
+        const distance = (id: string): bigint => xor(kadId(id), key)
+        return live().sort((a, b) => (distance(a) < distance(b) ? -1 : distance(a) > distance(b) ? 1 : 0))
       },
       request: (peer, req, options) => this.#request(self, peer, req, options ?? {}),
     }
@@ -108,6 +120,8 @@ export class Grid {
         setTimeout(fail, options.timeoutMs ?? 60_000)
       })
     }
+    const early = this.#intercepts.get(to)?.(req)
+    if (early) return decodeResponse(encodeResponse(early), responseBodyMax(req))
     const { host } = this.peer(to)
     const ctx = { peer: self }
     const msg = encodeRequest(req)
@@ -125,6 +139,11 @@ export class Grid {
     if (lie) res = lie(req, res)
     return decodeResponse(encodeResponse(res), responseBodyMax(req))
   }
+}
+
+/** A grid peer's place in the key space. */
+export function kadId(peer: string): Uint8Array {
+  return sha256(utf8(peer))
 }
 
 function xor(a: Uint8Array, b: Uint8Array): bigint {

@@ -9,7 +9,7 @@ import { equal, fromHex, toHex } from '../core/bytes.ts'
 import { LayrError } from '../core/errors.ts'
 import { mergeRecords, recordsKey, verifyRecord, type ManifestRecord } from '../core/records/index.ts'
 import type { PeerNetwork } from '../ports/peer-network.ts'
-import { signReadRecords } from './share/auth.ts'
+import { signReadRecords } from '../net/share/auth.ts'
 import type { Vault } from '../core/vault/index.ts'
 import { eachLimited } from './pool.ts'
 

@@ -101,7 +101,7 @@ describe('record sync against hostile record peers (on the grid)', () => {
     const { g, owner } = await grid(3)
     await publishRecord(g.network('owner'), signRecord(owner, fileA, 1, new Uint8Array([1])), { copies: 3 })
     const stranger = await Vault.create()
-    const { signReadRecords } = await import('./share/auth.ts')
+    const { signReadRecords } = await import('../net/share/auth.ts')
     for (const p of g.peers) {
       const auth = { ...signReadRecords(stranger, p.id), owner: owner.ownerPublicKey }
       expect(await g.network('stranger').request(p.id, { type: 'record-list', ...auth })).toMatchObject({ status: 'unauthorized' })

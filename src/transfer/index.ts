@@ -1,0 +1,18 @@
+/**
+ * The owner's side of the network, as stages written against the PeerNetwork port (so each runs
+ * on libp2p in the app and on the in-memory grid in unit tests):
+ *
+ *   hosts     find peers that answer STAT with room
+ *   upload    plan every share's host and spares, then encode and place, following the plan
+ *   restore   fetch shares from their holders (looking a holder up again when it moved)
+ *   remove    signed deletes at the holders
+ *   probe     ask each holder for a few bytes (a check, not yet an audit)
+ *   records   publish and sync the owner's signed manifest records
+ */
+export { findHosts } from './hosts.ts'
+export { backupFile, PlacementError, type BackupOptions, type BackupProgress } from './upload.ts'
+export { fetchFromHolders, restoreFile } from './restore.ts'
+export { deleteShares, deleteSigned, type DeleteProgress } from './remove.ts'
+export { probeShares } from './probe.ts'
+export { publishRecord, recordPeers, RecordsUnavailableError, syncRecords, type PublishResult, type SyncResult } from './records.ts'
+export { eachLimited } from './pool.ts'
