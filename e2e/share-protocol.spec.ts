@@ -100,7 +100,8 @@ test('store, fetch, range, refusals and signed delete between two tabs', async (
       rangeSame: true,
       tampered: 'root-mismatch',
       overQuota: 'over-quota',
-      stat: { quota: 8 * 65536, used: 2 * 65536, shares: 1 },
+      // This peer may fill half of the host (4 leaves), and holds 2.
+      stat: { quota: 8 * 65536, used: 2 * 65536, shares: 1, room: 2 * 65536 },
       forgedDelete: 'unauthorized',
       fetchAfterForged: 'ok',
       direct: true,

@@ -141,6 +141,14 @@ export class Accounting {
     }
   }
 
+  /** Bytes `peer` may still store here: the quota's free room, within the peer's part of it. */
+  async roomFor(peer: string): Promise<number> {
+    const [u] = await Promise.all([this.used(), this.#load()])
+    const { quota, perPeer } = this.#limits
+    const peerHas = (this.#peerUsed.get(peer) ?? 0) + (this.#peerReserved.get(peer) ?? 0)
+    return Math.max(0, Math.min(quota - u.bytes - this.#reserved, Math.floor(quota * perPeer) - peerHas))
+  }
+
   /** An owner let go of a share of `bytes` (a delete). */
   released(claim: OwnerClaim, bytes: number): void {
     add(this.#ownerUsed, toHex(claim.owner), -bytes)

@@ -73,6 +73,8 @@ export interface HostStat {
   readonly quota: number
   readonly used: number
   readonly shares: number
+  /** Bytes the asking peer may still store here (its part of a free host). */
+  readonly room?: number
 }
 
 /** Both frames of an encoded message. */
@@ -289,8 +291,9 @@ export function decodeResponseHead(frame: Uint8Array, bodyMax: number): Response
   if (out.record && out.body === undefined) fail('a record without its sealed bytes')
   if (r.stat !== undefined) {
     const s = map(r.stat, 'stat')
-    only(s, ['quota', 'used', 'shares'])
-    out.stat = { quota: uint(s.quota, 'stat.quota'), used: uint(s.used, 'stat.used'), shares: uint(s.shares, 'stat.shares') }
+    only(s, ['quota', 'used', 'shares', 'room'])
+    const stat = { quota: uint(s.quota, 'stat.quota'), used: uint(s.used, 'stat.used'), shares: uint(s.shares, 'stat.shares') }
+    out.stat = s.room === undefined ? stat : { ...stat, room: uint(s.room, 'stat.room') }
   }
   return out
 }

@@ -124,7 +124,7 @@ describe('ShareHost', () => {
     expect(got.status === 'ok' && got.bytes).toEqual(s.bytes)
     const part = await host.serve({ type: 'fetch', key: s.key, range: { offset: LEAF_SIZE, length: 100 } })
     expect(part.status === 'ok' && part.bytes).toEqual(s.bytes.subarray(LEAF_SIZE, LEAF_SIZE + 100))
-    expect(await host.serve({ type: 'stat' })).toEqual({ status: 'ok', stat: { quota: 10 * LEAF_SIZE, used: 2 * LEAF_SIZE, shares: 1 } })
+    expect(await host.serve({ type: 'stat' })).toEqual({ status: 'ok', stat: { quota: 10 * LEAF_SIZE, used: 2 * LEAF_SIZE, shares: 1, room: 8 * LEAF_SIZE } })
     expect(await host.serve(deleteReq(owner, s))).toEqual({ status: 'ok' })
     expect((await host.serve({ type: 'fetch', key: s.key })).status).toBe('not-found')
     expect(host.counters).toMatchObject({ stored: 1, served: 2, deleted: 1 })
@@ -258,6 +258,9 @@ describe('ShareHost', () => {
     // A throwaway owner key from the same peer gets only the peer's part.
     expect((await host.serve(storeReq(b, shares[2]!), ctx)).status).toBe('ok')
     expect(await host.serve(storeReq(b, shares[3]!), ctx)).toMatchObject({ status: 'over-quota', message: expect.stringMatching(/from one peer/) })
+    // STAT tells each peer what it may still store.
+    expect(await host.serve({ type: 'stat' }, ctx)).toMatchObject({ stat: { room: 0 } })
+    expect(await host.serve({ type: 'stat' }, { peer: 'peer-2' })).toMatchObject({ stat: { room: 2 * LEAF_SIZE } })
     // Another peer is not held back by the first one's use.
     expect((await host.serve(storeReq(b, shares[3]!), { peer: 'peer-2' })).status).toBe('ok')
     // A delete gives the owner and the peer their room back.
