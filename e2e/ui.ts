@@ -25,7 +25,7 @@ export async function openTab(browser: Browser, name: string, options: Parameter
 }
 
 export async function closeTabs(tabs: readonly (Tab | undefined)[]): Promise<void> {
-  await Promise.all(tabs.map((t) => t?.context.close().catch(() => undefined)))
+  await Promise.all(tabs.map(async (t) => t?.context.close().catch(() => undefined)))
 }
 
 /** First run: creates the vault, confirms the recovery text is saved; returns the text. */
