@@ -5,6 +5,9 @@ import { defineConfig } from '@playwright/test'
 const port = Number(process.env.LAYR_E2E_PORT ?? 18000 + (process.pid % 1000))
 process.env.LAYR_E2E_PORT = String(port)
 const chromium = process.env.LAYR_CHROMIUM ?? '/usr/bin/chromium'
+// The tests drive the test flavour of the app (window hooks; vite.config.ts), built into
+// dist-e2e/. Set here so that the relays tests spawn (e2e/relay-process.ts) serve it too.
+process.env.LAYR_STATIC_DIR = 'dist-e2e'
 
 export default defineConfig({
   testDir: 'e2e',
@@ -32,9 +35,10 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'npm run build && node --import tsx relay/main.ts',
+    // Both flavours: e2e/production.spec.ts serves dist/ (production) from a relay of its own.
+    command: 'npm run build && npm run build:e2e && node --import tsx relay/main.ts',
     url: `http://127.0.0.1:${port}/health`,
-    env: { LAYR_HOST: '127.0.0.1', LAYR_PORT: String(port) },
+    env: { LAYR_HOST: '127.0.0.1', LAYR_PORT: String(port), LAYR_STATIC_DIR: 'dist-e2e' },
     reuseExistingServer: false,
     timeout: 180_000,
     stdout: 'pipe',

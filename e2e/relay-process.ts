@@ -1,6 +1,9 @@
 /** Extra relay processes for end-to-end tests that stop, restart or add relays (free ports, temporary key files). */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -58,4 +61,20 @@ export async function killRelay(relay: RelayProcess): Promise<void> {
   const exited = new Promise<void>((resolve) => relay.child.once('exit', () => resolve()))
   relay.child.kill('SIGKILL')
   await exited
+}
+
+/**
+ * A relay serving the production build (dist/, what `npm start` serves: no window hooks) instead
+ * of the test flavour the other relays serve (playwright.config.ts builds both).
+ */
+export async function startProductionRelay(): Promise<RelayProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'layr-relay-'))
+  const relay = spawnRelay(await freePort(), join(dir, 'relay-key'), { LAYR_STATIC_DIR: 'dist' })
+  try {
+    await waitForRelay(relay)
+  } catch (err) {
+    await killRelay(relay)
+    throw err
+  }
+  return relay
 }

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
+import { pipeline } from 'node:stream'
+import { SECURITY_HEADERS } from './security.ts'
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -31,9 +32,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text)
 }
 
-/** The relay's HTTP face: its routes, then the built app (single-page: unknown paths get index.html). */
+/**
+ * The relay's HTTP face: its routes, then the built app (single-page: unknown paths get
+ * index.html). Every response carries the security headers (security.ts).
+ */
 export function createHttpServer(options: HttpOptions): Server {
   return createServer((req, res) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value)
     handle(options, req, res).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' })
       else res.destroy()
@@ -63,37 +68,58 @@ async function handle(options: HttpOptions, req: IncomingMessage, res: ServerRes
     res.writeHead(403).end()
     return
   }
-  let info = await stat(file).catch(() => undefined)
-  if (info?.isDirectory()) {
-    file = join(file, 'index.html')
-    info = await stat(file).catch(() => undefined)
-  }
-  if (!info?.isFile()) {
+  // Opened, then stat'ed through the handle: a file deleted or replaced meanwhile (a rebuild
+  // emptying dist/) is either missing here or read whole from the handle, never half-resolved.
+  let opened = await openFile(file)
+  if (opened?.directory) opened = await openFile(join(file, 'index.html'))
+  if (!opened?.file) {
     // Unknown paths without an extension are app routes; files that do not exist are 404s.
     if (extname(path) !== '') {
       res.writeHead(404, { 'content-type': MIME['.txt'] }).end('not found\n')
       return
     }
     file = join(root, 'index.html')
-    info = await stat(file).catch(() => undefined)
-    if (!info?.isFile()) {
+    opened = await openFile(file)
+    if (!opened?.file) {
       res
         .writeHead(503, { 'content-type': MIME['.txt'] })
         .end('The app is not built yet: run `npm start` (it builds first) or `npm run build`.\n')
       return
     }
   }
+  const { handle, size } = opened.file
+  file = opened.path
   const type = MIME[extname(file)] ?? 'application/octet-stream'
   const immutable = file.includes(`${sep}assets${sep}`)
   res.writeHead(200, {
     'content-type': type,
-    'content-length': info.size,
+    'content-length': size,
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'x-content-type-options': 'nosniff',
   })
   if (req.method === 'HEAD') {
+    await handle.close()
     res.end()
     return
   }
-  createReadStream(file).pipe(res)
+  // The status line is out by now: a read that fails (or a client that goes away) ends the
+  // connection, short of its content-length, so the client sees an incomplete response.
+  pipeline(handle.createReadStream(), res, (err) => {
+    if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') console.error(`relay: reading ${file} failed:`, err.message)
+  })
+}
+
+interface Opened {
+  readonly path: string
+  readonly file?: { readonly handle: FileHandle; readonly size: number }
+  readonly directory?: true
+}
+
+/** `path` opened for reading when it is a regular file; undefined when it is missing or unreadable. */
+async function openFile(path: string): Promise<Opened | undefined> {
+  const handle = await open(path, 'r').catch(() => undefined)
+  if (!handle) return undefined
+  const info = await handle.stat().catch(() => undefined)
+  if (info?.isFile()) return { path, file: { handle, size: info.size } }
+  await handle.close()
+  return info?.isDirectory() ? { path, directory: true } : undefined
 }

@@ -1,14 +1,26 @@
 import type * as core from './core/index.ts'
 import type { createWorkerHasher } from './adapters/hashing/worker-hasher.ts'
 import type { workerEncoder } from './adapters/encoding/worker-encoder.ts'
+import type { LayrNet } from './net/runtime.ts'
 
 declare global {
+  interface ImportMetaEnv {
+    /** True in builds made for tests (`vite build --mode e2e`) and the dev server; false in production (vite.config.ts). */
+    readonly LAYR_TEST_HOOKS: boolean
+  }
+
+  /**
+   * Set only in builds made for tests and the dev server (src/testing/window-hooks.ts), for the
+   * end-to-end tests and the browser console driving the page. A production page has none of them.
+   */
   interface Window {
-    /** The core and browser adapters, for scripts and end-to-end tests driving this page. */
+    /** The core and browser adapters. */
     layrCore: typeof core
     layrAdapters: { createWorkerHasher: typeof createWorkerHasher; workerEncoder: typeof workerEncoder }
     /** Test harness, loaded on demand by end-to-end tests only. */
     layrTesting: () => Promise<typeof import('./testing/browser-harness.ts')>
+    /** This tab's network node (src/net/runtime.ts). */
+    layrNet: LayrNet
     /** This tab's Layr facade (src/layr/api.ts), the same object the UI uses; set once opened. */
     layr: import('./layr/api.ts').Layr | undefined
     /** Resolves with window.layr. */

@@ -10,11 +10,11 @@
  *
  * Never mounted by the app.
  */
-import '../../src/net/expose.ts'
+import { net as layrNet } from '../../src/net/runtime.ts'
 import type { Stream, Connection } from '@libp2p/interface'
 import { Vault, makePolicy, planSegments, segmentSpec, decodeFile, encodeFile, type EncodedSegment, type FetchShare, type FileManifest, type PipelineProgress, type RedundancyPolicy } from '../../src/core/index.ts'
 import { workerEncoder } from '../../src/adapters/encoding/worker-encoder.ts'
-import type { NetModule } from '../../src/net/expose.ts'
+import type { NetModule } from '../../src/net/runtime.ts'
 import type { PeerNode } from '../../src/net/node.ts'
 import type { ShareHost } from '../../src/net/share/host.ts'
 import type { ShareRequest, ShareResponse } from '../../src/net/share/messages.ts'
@@ -29,7 +29,7 @@ const RAW_MAX_FRAME = 16 * MiB + 64
 const FRAME_TIMEOUT_MS = 60_000
 
 function net(): { lib: NetModule; node: PeerNode } {
-  const { lib, node } = window.layrNet
+  const { lib, node } = layrNet
   if (!lib || !node) throw new Error('benchNet: the node is not started')
   return { lib, node }
 }
@@ -42,8 +42,8 @@ function randomBytes(n: number): Uint8Array<ArrayBuffer> {
 
 /** Starts this tab's node and waits until it can be dialled (a /p2p-circuit/webrtc address). */
 async function startNode(): Promise<string> {
-  const status = await window.layrNet.start()
-  await window.layrNet.waitForCircuitAddress(30_000)
+  const status = await layrNet.start()
+  await layrNet.waitForCircuitAddress(30_000)
   return status.peerId
 }
 
@@ -155,9 +155,9 @@ async function deleteOneDb(name: string): Promise<void> {
 /** Hosts shares in a fresh database from now on, and deletes the previous one (its shares were restored). */
 export async function useDb(dbName: string): Promise<void> {
   const previous = hostDb
-  if (previous) await window.layrNet.unhostShares()
+  if (previous) await layrNet.unhostShares()
   copies.clear()
-  instrument(await window.layrNet.hostShares(hostQuota, dbName))
+  instrument(await layrNet.hostShares(hostQuota, dbName))
   hostDb = dbName
   if (previous && previous !== dbName) await deleteDb(previous)
 }

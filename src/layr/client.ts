@@ -14,7 +14,7 @@ import { loadRecoveryText, saveRecoveryText } from '../adapters/local/vault-stor
 import { loadSettings, saveSettings, type StoredSettings } from '../adapters/local/settings-store.ts'
 import { workerEncoder } from '../adapters/encoding/worker-encoder.ts'
 import { loadHealth, saveHealth } from '../adapters/local/health-store.ts'
-import { net } from '../net/expose.ts'
+import { net } from '../net/runtime.ts'
 import type { EncoderFactory } from '../core/pipeline/segment-encoder.ts'
 import type {
   BackupJobOptions,

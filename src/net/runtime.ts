@@ -1,7 +1,8 @@
 /**
- * `window.layrNet`: this tab's network node, for end-to-end tests and the browser console.
- * libp2p (about 600 KB) is loaded on the first `start()` as a separate chunk, so importing this
- * file costs the app nothing until the network is used.
+ * This tab's network node: the one runtime the app (src/layr/client.ts) reaches the network
+ * through. libp2p (about 600 KB) is loaded on the first `start()` as a separate chunk (a dynamic
+ * import), so importing this file costs the app nothing until the network is used.
+ * Builds made for tests also put it on `window.layrNet` (src/testing/window-hooks.ts).
  */
 import type * as Net from './index.ts'
 import { fromHex } from '../core/bytes.ts'
@@ -45,12 +46,6 @@ export interface LayrNet {
   stop(): Promise<void>
 }
 
-declare global {
-  interface Window {
-    layrNet: LayrNet
-  }
-}
-
 let lib: NetModule | undefined
 let node: Net.PeerNode | undefined
 let starting: Promise<Net.NetworkStatus> | undefined
@@ -59,7 +54,7 @@ let hosting: Promise<{ host: Net.ShareHost; close(): Promise<void> }> | undefine
 const relayEvents: Array<{ at: number; event: Net.KeeperEvent }> = []
 
 function running(): { lib: NetModule; node: Net.PeerNode } {
-  if (!lib || !node) throw new Error('layrNet: call start() first')
+  if (!lib || !node) throw new Error('The network is not started: call start() first.')
   return { lib, node }
 }
 
@@ -146,4 +141,3 @@ const api: LayrNet = {
 
 /** This tab's network (one per tab). */
 export const net: LayrNet = api
-window.layrNet = api
