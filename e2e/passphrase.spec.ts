@@ -3,9 +3,13 @@
  * this browser only as a locked record (read back raw from IndexedDB and localStorage); the app
  * opens on an unlock screen that shows nothing of the owner's files while the tab goes on
  * hosting; a wrong passphrase is refused with a message, the right one opens the files; Settings
- * changes and removes it; a forgotten one is replaced through the recovery text.
+ * changes and removes it; a forgotten one is replaced through the recovery text. Last, the files
+ * of a real browser profile on disk: a vault locked at the first run was never written in the clear.
  */
 import { expect, test, type Page } from '@playwright/test'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseRecoveryText } from '../src/core/vault/recovery-text.ts'
 import { closeTabs, dropFiles, openHost, openTab, sharesHosted, testFile, type Tab } from './ui.ts'
 
@@ -221,5 +225,55 @@ test('a passphrase keeps the vault locked in this browser; it is asked for on op
     throw err
   } finally {
     await closeTabs(tabs)
+  }
+})
+
+/** Every file under `dir`, recursively. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = []
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name)
+    if (e.isDirectory()) out.push(...(await filesUnder(path)))
+    else if (e.isFile()) out.push(path)
+  }
+  return out
+}
+
+test('a vault locked at the first run never reaches the profile on disk in the clear', async ({ playwright, baseURL }) => {
+  const dir = await mkdtemp(join(tmpdir(), 'layr-profile-'))
+  try {
+    // A profile kept on disk (the other tests' contexts keep storage in memory).
+    const context = await playwright.chromium.launchPersistentContext(dir, { ...test.info().project.use.launchOptions, ...(baseURL ? { baseURL } : {}) })
+    const page = context.pages()[0] ?? (await context.newPage())
+    await page.goto('/?autostart=0')
+    await page.getByRole('button', { name: 'Create a new vault' }).click()
+    const recovery = await page.getByRole('textbox', { name: 'Your recovery text' }).inputValue()
+    await page.getByRole('checkbox', { name: 'I have saved my recovery text somewhere safe' }).check()
+    await page.getByRole('checkbox', { name: 'Protect my vault in this browser with a passphrase' }).check()
+    await page.getByLabel('New passphrase', { exact: true }).fill(FIRST)
+    await page.getByLabel('Repeat the new passphrase').fill(FIRST)
+    await page.getByRole('button', { name: 'Continue to my files' }).click()
+    await expect(page.getByRole('tab', { name: 'Files' })).toHaveAttribute('aria-selected', 'true')
+    const ownerId = await page.evaluate(() => localStorage.getItem('layr-recovery-saved'))
+    expect(ownerId).toMatch(/^[0-9a-f]{64}$/)
+    expect((await storage(page)).vault).toEqual([expect.objectContaining(LOCKED)])
+    await context.close()
+
+    // Strings sit in these files as Latin-1 (IndexedDB) or UTF-16 (localStorage).
+    const needles = (text: string): Buffer[] => [Buffer.from(text, 'latin1'), Buffer.from(text, 'utf16le')]
+    const body = recovery.slice('layr1-'.length).replace(/-/g, '')
+    const secrets = [...needles(recovery), ...needles(recovery.slice(0, 30)), ...needles(body), Buffer.from(parseRecoveryText(recovery))]
+    const files = await filesUnder(dir)
+    let sawOwnerId = false
+    const holding: string[] = []
+    for (const f of files) {
+      const bytes = await readFile(f)
+      if (needles(ownerId!).some((n) => bytes.includes(n))) sawOwnerId = true
+      if (secrets.some((n) => bytes.includes(n))) holding.push(f.slice(dir.length))
+    }
+    expect(sawOwnerId, 'the scan reads the storage files: it finds what localStorage holds').toBe(true)
+    expect(holding).toEqual([])
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
 })

@@ -85,8 +85,14 @@ export interface VaultApi {
   readonly hasPassphrase: boolean
   /** Hex of the owner's public key; undefined without a vault or while locked. */
   readonly ownerId: string | undefined
-  /** Makes a new vault, keeps it in this browser (without a passphrase), and returns its recovery text. */
-  create(): Promise<string>
+  /**
+   * Makes a new vault and returns its recovery text. It is kept in this browser at once (without a
+   * passphrase), unless `keep` is false: then only this tab holds it until keep() or
+   * setPassphrase() stores it, so a vault meant to be locked is never written in the clear.
+   */
+  create(options?: { readonly keep?: boolean }): Promise<string>
+  /** Keeps the current vault in this browser without a passphrase (after create({ keep: false })). */
+  keep(): Promise<void>
   /**
    * Replaces this browser's vault with the one in `text` (RecoveryTextError when it is not valid),
    * kept under `passphrase` when one is given (WeakPassphraseError when it is too short), else plain.

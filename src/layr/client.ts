@@ -131,10 +131,16 @@ class LayrClient implements Layr {
       get ownerId() {
         return self.#vault?.ownerId
       },
-      create: async () => {
+      create: async (options = {}) => {
         const v = await Vault.create()
-        await self.#useVault(v)
+        if (options.keep === false) self.#holdVault(v)
+        else await self.#useVault(v)
         return v.toRecoveryText()
+      },
+      keep: async () => {
+        const v = self.#requireVault()
+        await saveStoredVault({ kind: 'plain', recoveryText: v.toRecoveryText() })
+        self.#hasPassphrase = false
       },
       importRecoveryText: async (text, options = {}) => {
         await self.#useVault(await Vault.fromRecoveryText(text), options.passphrase)
@@ -270,9 +276,15 @@ class LayrClient implements Layr {
     const stored: StoredVault =
       passphrase === undefined ? { kind: 'plain', recoveryText: v.toRecoveryText() } : { kind: 'locked', record: await lockVault(v, passphrase) }
     await saveStoredVault(stored)
+    this.#holdVault(v)
+    this.#hasPassphrase = passphrase !== undefined
+  }
+
+  /** Makes `v` this tab's vault, without storing it. */
+  #holdVault(v: Vault): void {
     this.#vault = v
     this.#locked = undefined
-    this.#hasPassphrase = passphrase !== undefined
+    this.#hasPassphrase = false
     this.#manifests.clear()
     this.#health.clear()
     saveHealth(this.#health)

@@ -65,7 +65,9 @@ export class AppState {
     this.busy = true
     this.problem = undefined
     try {
-      this.recoveryText = await this.layr.vault.create()
+      // Kept in this browser only once the person goes on, plain or under the passphrase they
+      // chose then: a vault meant to be locked never reaches the browser's storage in the clear.
+      this.recoveryText = await this.layr.vault.create({ keep: false })
       this.phase = 'save-recovery'
     } catch (err) {
       this.problem = describeError(err)
@@ -83,6 +85,7 @@ export class AppState {
     try {
       const passphrase = this.passphrase.chosen(true)
       if (passphrase !== undefined) await layr.vault.setPassphrase(passphrase)
+      else await layr.vault.keep()
       localStorage.setItem(SAVED_KEY, layr.vault.ownerId)
       this.recoveryText = ''
       this.passphrase.clear()
