@@ -1,7 +1,8 @@
 /**
  * Every view, looked at: a full-page screenshot of each at 1280 px and 375 px wide, in light and
  * dark, saved under test-results/screenshots/, with the view's key elements asserted by role. An
- * owner backs up one file to three host tabs first, so the views show real content.
+ * owner backs up one file to three host tabs first, so the views show real content; last, it sets
+ * a passphrase and the unlock screen is looked at.
  */
 import { expect, test, type Page } from '@playwright/test'
 import { closeTabs, createVault, dropFiles, openHost, openTab, testFile, type Tab } from './ui.ts'
@@ -130,6 +131,27 @@ test.describe.serial('every view at 1280 and 375 px, light and dark', () => {
     await expect(page.getByRole('img', { name: /Drawing of your peers: .* shares of yours on 3 of them/ })).toBeVisible({ timeout: 20_000 })
     await expect(page.getByRole('list', { name: 'Peers' })).toContainText('Direct (WebRTC)')
     await shoot(page, 'network')
+  })
+
+  test('unlock', async () => {
+    await page.getByRole('tab', { name: 'Settings' }).click()
+    await page.getByLabel('New passphrase', { exact: true }).fill('paper lantern river')
+    await page.getByLabel('Repeat the new passphrase').fill('paper lantern river')
+    await page.getByRole('button', { name: 'Set passphrase' }).click()
+    await expect(page.getByRole('status').filter({ hasText: 'Passphrase set.' })).toBeVisible()
+    await page.reload()
+    await expect(page.getByRole('heading', { name: 'Unlock your vault' })).toBeVisible()
+    await page.getByLabel('Passphrase', { exact: true }).fill('paper lantern rivet')
+    await page.getByRole('button', { name: 'Unlock' }).click()
+    await expect(page.getByRole('alert')).toContainText('does not unlock')
+    await shoot(page, 'unlock')
+    await page.getByRole('button', { name: 'Forgot it? Use the recovery text' }).click()
+    await expect(page.getByRole('textbox', { name: 'Recovery text' })).toBeVisible()
+    await shoot(page, 'unlock-recovery-text')
+    await page.getByRole('button', { name: 'Forgot it? Use the recovery text' }).click()
+    await page.getByLabel('Passphrase', { exact: true }).fill('paper lantern river')
+    await page.getByRole('button', { name: 'Unlock' }).click()
+    await expect(page.getByRole('tab', { name: 'Settings' })).toHaveAttribute('aria-selected', 'true')
   })
 })
 

@@ -23,6 +23,30 @@ export class RecoveryTextError extends LayrError {
   override readonly name = 'RecoveryTextError'
 }
 
+/** The passphrase does not open the vault kept in this browser. */
+export class WrongPassphraseError extends LayrError {
+  override readonly name = 'WrongPassphraseError'
+  constructor(
+    message = 'That passphrase does not unlock this vault. Check for typing mistakes and Caps Lock, and try again; ' +
+      'if you have forgotten it, open the vault with its recovery text instead.',
+  ) {
+    super(message)
+  }
+}
+
+/** A passphrase too short to protect anything (it would be guessed at once). */
+export class WeakPassphraseError extends LayrError {
+  override readonly name = 'WeakPassphraseError'
+}
+
+/**
+ * The passphrase-protected vault record in this browser cannot be read: damaged, altered, or
+ * written by a newer Layr. Its recovery text still opens the vault.
+ */
+export class LockedVaultCorruptError extends LayrError {
+  override readonly name = 'LockedVaultCorruptError'
+}
+
 /** Data was encrypted under another key: another vault, or another file. */
 export class WrongKeyError extends LayrError {
   override readonly name = 'WrongKeyError'

@@ -77,15 +77,37 @@ export interface RestoreOptions {
 }
 
 export interface VaultApi {
-  /** Whether this browser holds a vault (after create or import). */
+  /** Whether this browser holds a vault (after create or import), locked or not. */
   readonly exists: boolean
-  /** Hex of the owner's public key; undefined without a vault. */
+  /** The vault here is kept under a passphrase and this tab has not unlocked it yet. */
+  readonly locked: boolean
+  /** The vault here is kept under a passphrase (locked or not). */
+  readonly hasPassphrase: boolean
+  /** Hex of the owner's public key; undefined without a vault or while locked. */
   readonly ownerId: string | undefined
-  /** Makes a new vault, keeps it in this browser, and returns its recovery text. */
-  create(): Promise<string>
-  /** Replaces this browser's vault with the one in `text` (RecoveryTextError when it is not valid). */
-  importRecoveryText(text: string): Promise<void>
-  /** The recovery text of the current vault (NoVaultError without one). */
+  /**
+   * Makes a new vault and returns its recovery text. It is kept in this browser at once (without a
+   * passphrase), unless `keep` is false: then only this tab holds it until keep() or
+   * setPassphrase() stores it, so a vault meant to be locked is never written in the clear.
+   */
+  create(options?: { readonly keep?: boolean }): Promise<string>
+  /** Keeps the current vault in this browser without a passphrase (after create({ keep: false })). */
+  keep(): Promise<void>
+  /**
+   * Replaces this browser's vault with the one in `text` (RecoveryTextError when it is not valid),
+   * kept under `passphrase` when one is given (WeakPassphraseError when it is too short), else plain.
+   */
+  importRecoveryText(text: string, options?: { readonly passphrase?: string }): Promise<void>
+  /** Opens the locked vault (WrongPassphraseError, or LockedVaultCorruptError for a damaged record). */
+  unlock(passphrase: string): Promise<void>
+  /**
+   * Keeps the vault in this browser under `passphrase` from now on, replacing the plain copy (or
+   * the copy under an older passphrase). WeakPassphraseError when it is too short.
+   */
+  setPassphrase(passphrase: string): Promise<void>
+  /** Keeps the vault in this browser without a passphrase again. */
+  removePassphrase(): Promise<void>
+  /** The recovery text of the current vault (NoVaultError without one, VaultLockedError while locked). */
   recoveryText(): string
 }
 

@@ -7,10 +7,10 @@
 import { fromHex, toHex } from '../core/bytes.ts'
 import { LayrError, makePolicy, openManifest, sealManifest, type FileManifest } from '../core/index.ts'
 import { checkRecordManifest, signRecord, type ManifestRecord } from '../core/records/index.ts'
-import { Vault } from '../core/vault/index.ts'
+import { lockVault, unlockVault, Vault } from '../core/vault/index.ts'
 import type { RecordStore } from '../ports/record-store.ts'
 import { openIdbRecordStore } from '../adapters/storage/idb-records.ts'
-import { loadRecoveryText, saveRecoveryText } from '../adapters/local/vault-store.ts'
+import { loadStoredVault, saveStoredVault, type StoredVault } from '../adapters/local/vault-store.ts'
 import { loadSettings, saveSettings, type StoredSettings } from '../adapters/local/settings-store.ts'
 import { workerEncoder } from '../adapters/encoding/worker-encoder.ts'
 import { loadHealth, saveHealth } from '../adapters/local/health-store.ts'
@@ -42,6 +42,14 @@ export class NoVaultError extends LayrError {
   }
 }
 
+/** The vault here is kept under a passphrase that this tab has not been given yet. */
+export class VaultLockedError extends LayrError {
+  override readonly name = 'VaultLockedError'
+  constructor() {
+    super('Your vault is locked: enter its passphrase first (or open it with its recovery text).')
+  }
+}
+
 /** No file with that id in this vault. */
 export class FileNotFoundError extends LayrError {
   override readonly name = 'FileNotFoundError'
@@ -69,15 +77,20 @@ export function openLayr(options: OpenOptions = {}): Promise<Layr> {
 }
 
 export async function createLayr(options: OpenOptions = {}): Promise<Layr> {
-  const [records, recovery] = await Promise.all([openIdbRecordStore(options.filesDb ?? 'layr-files'), loadRecoveryText()])
-  const vault = recovery ? await Vault.fromRecoveryText(recovery) : undefined
-  const client = new LayrClient(records, vault, loadSettings(), options.hostDb ?? 'layr-host')
+  const [records, stored] = await Promise.all([openIdbRecordStore(options.filesDb ?? 'layr-files'), loadStoredVault()])
+  const vault = stored?.kind === 'plain' ? await Vault.fromRecoveryText(stored.recoveryText) : undefined
+  const client = new LayrClient(records, vault, loadSettings(), options.hostDb ?? 'layr-host', stored?.kind === 'locked' ? stored : undefined)
   if (options.autostart !== false) client.autostart()
   return client
 }
 
 class LayrClient implements Layr {
   #vault: Vault | undefined
+  /** The stored record while the vault is locked (undefined once unlocked, or when there is no passphrase). */
+  #locked: { readonly record: unknown } | undefined
+  #hasPassphrase: boolean
+  /** The background sync was skipped because the vault was locked: run it on unlock. */
+  #syncOnUnlock = false
   #settings: StoredSettings
   #manifests = new Map<string, { revision: number; manifest: FileManifest }>()
   #health = loadHealth()
@@ -98,24 +111,60 @@ class LayrClient implements Layr {
     vault: Vault | undefined,
     settings: StoredSettings,
     private readonly hostDb: string,
+    locked?: { readonly record: unknown },
   ) {
     this.#vault = vault
+    this.#locked = locked
+    this.#hasPassphrase = locked !== undefined
     this.#settings = settings
     const self = this
     this.vault = {
       get exists() {
-        return self.#vault !== undefined
+        return self.#vault !== undefined || self.#locked !== undefined
+      },
+      get locked() {
+        return self.#locked !== undefined
+      },
+      get hasPassphrase() {
+        return self.#hasPassphrase
       },
       get ownerId() {
         return self.#vault?.ownerId
       },
-      create: async () => {
+      create: async (options = {}) => {
         const v = await Vault.create()
-        await self.#useVault(v)
+        if (options.keep === false) self.#holdVault(v)
+        else await self.#useVault(v)
         return v.toRecoveryText()
       },
-      importRecoveryText: async (text) => {
-        await self.#useVault(await Vault.fromRecoveryText(text))
+      keep: async () => {
+        const v = self.#requireVault()
+        await saveStoredVault({ kind: 'plain', recoveryText: v.toRecoveryText() })
+        self.#hasPassphrase = false
+      },
+      importRecoveryText: async (text, options = {}) => {
+        await self.#useVault(await Vault.fromRecoveryText(text), options.passphrase)
+      },
+      unlock: async (passphrase) => {
+        if (!self.#locked) return
+        const v = await unlockVault(self.#locked.record, passphrase)
+        self.#vault = v
+        self.#locked = undefined
+        self.#manifests.clear()
+        if (self.#syncOnUnlock) {
+          self.#syncOnUnlock = false
+          void self.syncFiles().catch(() => {})
+        }
+      },
+      setPassphrase: async (passphrase) => {
+        const v = self.#requireVault()
+        await saveStoredVault({ kind: 'locked', record: await lockVault(v, passphrase) })
+        self.#hasPassphrase = true
+      },
+      removePassphrase: async () => {
+        const v = self.#requireVault()
+        await saveStoredVault({ kind: 'plain', recoveryText: v.toRecoveryText() })
+        self.#hasPassphrase = false
       },
       recoveryText: () => self.#requireVault().toRecoveryText(),
     }
@@ -201,6 +250,7 @@ class LayrClient implements Layr {
           first()
           // Keep this vault's file list on the network as record peers come and go.
           if (this.#vault) setTimeout(() => void this.syncFiles().catch(() => {}), 5000)
+          else if (this.#locked) this.#syncOnUnlock = true
           return
         } catch (err) {
           first()
@@ -217,13 +267,24 @@ class LayrClient implements Layr {
   }
 
   #requireVault(): Vault {
-    if (!this.#vault) throw new NoVaultError()
+    if (!this.#vault) throw this.#locked ? new VaultLockedError() : new NoVaultError()
     return this.#vault
   }
 
-  async #useVault(v: Vault): Promise<void> {
-    await saveRecoveryText(v.toRecoveryText())
+  /** Keeps `v` as this browser's vault: under `passphrase` when given, else plain (either replaces the other). */
+  async #useVault(v: Vault, passphrase?: string): Promise<void> {
+    const stored: StoredVault =
+      passphrase === undefined ? { kind: 'plain', recoveryText: v.toRecoveryText() } : { kind: 'locked', record: await lockVault(v, passphrase) }
+    await saveStoredVault(stored)
+    this.#holdVault(v)
+    this.#hasPassphrase = passphrase !== undefined
+  }
+
+  /** Makes `v` this tab's vault, without storing it. */
+  #holdVault(v: Vault): void {
     this.#vault = v
+    this.#locked = undefined
+    this.#hasPassphrase = false
     this.#manifests.clear()
     this.#health.clear()
     saveHealth(this.#health)

@@ -1,10 +1,12 @@
 /**
  * The app's top level: opening Layr, the first run (make a vault and save its recovery text, or
- * restore one), and which view is shown. Each view has its own state class, made once the
+ * restore one; either may be kept under a passphrase in this browser), unlocking a vault kept
+ * under a passphrase, and which view is shown. Each view has its own state class, made once the
  * facade is open.
  */
 import { openLayr, type Layr } from '../layr/index.ts'
 import { describeError, type Problem } from './errors.ts'
+import { PassphraseDraft } from './passphrase.svelte.ts'
 import { FilesState } from './files.svelte.ts'
 import { HostingState } from './hosting.svelte.ts'
 import { NetworkState } from './network.svelte.ts'
@@ -14,10 +16,12 @@ export const VIEWS = ['files', 'hosting', 'network', 'settings'] as const
 export type View = (typeof VIEWS)[number]
 
 /**
- * loading: opening the facade; welcome: no vault yet; save-recovery: a vault whose recovery text
- * the person has not confirmed saving; app: the views; broken: the facade could not open.
+ * loading: opening the facade; welcome: no vault yet; locked: the vault is kept under a passphrase
+ * not given yet (nothing of the owner's files is shown; hosting goes on); save-recovery: a vault
+ * whose recovery text the person has not confirmed saving; app: the views; broken: the facade
+ * could not open.
  */
-export type Phase = 'loading' | 'welcome' | 'save-recovery' | 'app' | 'broken'
+export type Phase = 'loading' | 'welcome' | 'locked' | 'save-recovery' | 'app' | 'broken'
 
 /** Which vault's recovery text the person said they saved (localStorage). */
 const SAVED_KEY = 'layr-recovery-saved'
@@ -29,6 +33,8 @@ export class AppState {
   recoveryText = $state('')
   busy = $state(false)
   problem = $state.raw<Problem | undefined>()
+  /** The first run's optional passphrase (after saving the recovery text, or with a restore). */
+  readonly passphrase = new PassphraseDraft()
 
   layr: Layr | undefined
   files: FilesState | undefined
@@ -45,10 +51,8 @@ export class AppState {
       this.network = new NetworkState(layr)
       this.settings = new SettingsState(layr, (text) => this.#adoptVault(text))
       if (!layr.vault.exists) this.phase = 'welcome'
-      else if (localStorage.getItem(SAVED_KEY) !== layr.vault.ownerId) {
-        this.recoveryText = layr.vault.recoveryText()
-        this.phase = 'save-recovery'
-      } else this.#enter()
+      else if (layr.vault.locked) this.phase = 'locked'
+      else this.#afterOpen()
     } catch (err) {
       this.problem = describeError(err)
       this.phase = 'broken'
@@ -61,7 +65,9 @@ export class AppState {
     this.busy = true
     this.problem = undefined
     try {
-      this.recoveryText = await this.layr.vault.create()
+      // Kept in this browser only once the person goes on, plain or under the passphrase they
+      // chose then: a vault meant to be locked never reaches the browser's storage in the clear.
+      this.recoveryText = await this.layr.vault.create({ keep: false })
       this.phase = 'save-recovery'
     } catch (err) {
       this.problem = describeError(err)
@@ -70,21 +76,53 @@ export class AppState {
     }
   }
 
-  /** The person has saved the recovery text: on to the app. */
-  confirmSaved(): void {
-    if (!this.layr?.vault.ownerId) return
-    localStorage.setItem(SAVED_KEY, this.layr.vault.ownerId)
-    this.recoveryText = ''
-    this.#enter()
+  /** The person has saved the recovery text (and chose a passphrase, or not): on to the app. */
+  async confirmSaved(): Promise<void> {
+    const layr = this.layr
+    if (!layr?.vault.ownerId || this.busy) return
+    this.busy = true
+    this.problem = undefined
+    try {
+      const passphrase = this.passphrase.chosen(true)
+      if (passphrase !== undefined) await layr.vault.setPassphrase(passphrase)
+      else await layr.vault.keep()
+      localStorage.setItem(SAVED_KEY, layr.vault.ownerId)
+      this.recoveryText = ''
+      this.passphrase.clear()
+      this.#enter()
+    } catch (err) {
+      this.problem = describeError(err)
+    } finally {
+      this.busy = false
+    }
   }
 
-  /** First run: restore a vault from its recovery text, then fetch its file list. */
+  /** The vault is kept under a passphrase: open it with `passphrase`. */
+  async unlock(passphrase: string): Promise<void> {
+    if (!this.layr || this.busy) return
+    this.busy = true
+    this.problem = undefined
+    try {
+      await this.layr.vault.unlock(passphrase)
+      this.#afterOpen()
+    } catch (err) {
+      this.problem = describeError(err)
+    } finally {
+      this.busy = false
+    }
+  }
+
+  /**
+   * First run, or a forgotten passphrase: restore a vault from its recovery text (under a new
+   * passphrase when one was chosen), then fetch its file list.
+   */
   async restoreVault(text: string): Promise<void> {
     if (!this.layr || this.busy) return
     this.busy = true
     this.problem = undefined
     try {
-      await this.#adoptVault(text)
+      await this.#adoptVault(text, this.passphrase.chosen(true))
+      this.passphrase.clear()
       this.#enter()
     } catch (err) {
       this.problem = describeError(err)
@@ -94,10 +132,10 @@ export class AppState {
   }
 
   /** Replaces the vault (first run or Settings) and marks its text as saved: the person has it. */
-  async #adoptVault(text: string): Promise<void> {
+  async #adoptVault(text: string, passphrase?: string): Promise<void> {
     const layr = this.layr
     if (!layr) return
-    await layr.vault.importRecoveryText(text.trim())
+    await layr.vault.importRecoveryText(text.trim(), passphrase === undefined ? {} : { passphrase })
     if (layr.vault.ownerId) localStorage.setItem(SAVED_KEY, layr.vault.ownerId)
     await this.files?.reset()
     void this.files?.sync()
@@ -108,7 +146,18 @@ export class AppState {
     if (location.hash !== `#${view}`) history.replaceState(null, '', `#${view}`)
   }
 
+  /** An open vault: its recovery text first if the person has not said they saved it, else the views. */
+  #afterOpen(): void {
+    const layr = this.layr
+    if (!layr) return
+    if (localStorage.getItem(SAVED_KEY) !== layr.vault.ownerId) {
+      this.recoveryText = layr.vault.recoveryText()
+      this.phase = 'save-recovery'
+    } else this.#enter()
+  }
+
   #enter(): void {
+    if (this.settings && this.layr) this.settings.hasPassphrase = this.layr.vault.hasPassphrase
     this.phase = 'app'
     void this.files?.refresh()
   }

@@ -11,9 +11,19 @@ export interface Problem {
 }
 
 /** Errors the person caused or can fix by changing what they typed. */
-const INPUT = new Set(['InvalidPolicyError', 'RecoveryTextError', 'InvalidInputError', 'InvalidAddressError', 'NoVaultError'])
+const INPUT = new Set([
+  'InvalidPolicyError',
+  'RecoveryTextError',
+  'InvalidInputError',
+  'InvalidAddressError',
+  'NoVaultError',
+  'WrongPassphraseError',
+  'WeakPassphraseError',
+  'PassphraseMismatchError',
+  'VaultLockedError',
+])
 /** Errors that lost or refused data: the strongest tone. */
-const DANGER = new Set(['NotEnoughSharesError', 'CorruptDataError', 'TruncatedDataError', 'WrongKeyError', 'ManifestCorruptError', 'ManifestSignatureError', 'QuotaExceededError'])
+const DANGER = new Set(['NotEnoughSharesError', 'CorruptDataError', 'TruncatedDataError', 'WrongKeyError', 'ManifestCorruptError', 'ManifestSignatureError', 'QuotaExceededError', 'LockedVaultCorruptError'])
 
 export function isCancellation(err: unknown): boolean {
   const name = (err as { name?: unknown } | null)?.name

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { describeRedundancy, parseRelays, quotaParts } from './forms.ts'
+import { choosePassphrase, describeRedundancy, parseRelays, quotaParts } from './forms.ts'
 
 describe('describeRedundancy', () => {
   it.each([
@@ -41,5 +41,19 @@ describe('parseRelays', () => {
       '/ip4/5/tcp/2/ws/p2p/C',
     ])
     expect(parseRelays('  \n ')).toEqual([])
+  })
+})
+
+describe('choosePassphrase', () => {
+  it('gives the passphrase both fields agree on, as typed', () => {
+    expect(choosePassphrase(' two words ', ' two words ')).toBe(' two words ')
+  })
+
+  it.each([
+    ['', '', 'Type a passphrase'],
+    ['one thing', 'another', 'not the same'],
+    ['Passphrase', 'passphrase', 'not the same'],
+  ])('refuses %j / %j', (a, b, message) => {
+    expect(() => choosePassphrase(a, b)).toThrow(expect.objectContaining({ name: 'PassphraseMismatchError', message: expect.stringContaining(message) }))
   })
 })

@@ -1,4 +1,5 @@
 /** Pure helpers of the Settings and Hosting forms. */
+import { LayrError } from '../core/errors.ts'
 import { formatFactor } from '../ui/format.ts'
 
 /**
@@ -30,4 +31,16 @@ export function parseRelays(text: string): string[] {
     .split(/[\n,]/)
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
+}
+
+/** The two passphrase fields of a form differ (or the first is empty). */
+export class PassphraseMismatchError extends LayrError {
+  override readonly name = 'PassphraseMismatchError'
+}
+
+/** The passphrase a form's two fields agree on; PassphraseMismatchError when they do not. */
+export function choosePassphrase(passphrase: string, repeat: string): string {
+  if (passphrase === '') throw new PassphraseMismatchError('Type a passphrase, then type it again below.')
+  if (passphrase !== repeat) throw new PassphraseMismatchError('The two passphrases are not the same: type them again.')
+  return passphrase
 }

@@ -1,10 +1,12 @@
 /**
  * The Settings view: redundancy for new backups, the recovery text (export, and import which
- * replaces this browser's vault), and the relays to join through.
+ * replaces this browser's vault), the passphrase the vault is kept under in this browser (set,
+ * change, remove), and the relays to join through.
  */
 import type { Layr } from '../layr/api.ts'
 import { describeError, type Problem } from './errors.ts'
 import { describeRedundancy, parseRelays } from './forms.ts'
+import { PassphraseDraft } from './passphrase.svelte.ts'
 
 export class SettingsState {
   readonly #layr: Layr
@@ -29,6 +31,14 @@ export class SettingsState {
   importNotice = $state('')
   busy = $state(false)
 
+  /** Whether the vault is kept under a passphrase in this browser. */
+  hasPassphrase = $state(false)
+  readonly passphrase = new PassphraseDraft()
+  passphraseProblem = $state.raw<Problem | undefined>()
+  passphraseNotice = $state('')
+  confirmingRemove = $state(false)
+  passphraseBusy = $state(false)
+
   readonly preview = $derived(describeRedundancy(this.k ?? Number.NaN, this.n ?? Number.NaN))
   readonly redundancyChanged = $derived(this.k !== this.savedK || this.n !== this.savedN)
 
@@ -38,6 +48,7 @@ export class SettingsState {
     this.k = this.savedK = layr.settings.k
     this.n = this.savedN = layr.settings.n
     this.relaysText = layr.settings.relays.join('\n')
+    this.hasPassphrase = layr.vault.hasPassphrase
   }
 
   get currentRedundancy(): string | undefined {
@@ -96,14 +107,65 @@ export class SettingsState {
     if (this.busy) return
     this.busy = true
     try {
+      const hadPassphrase = this.hasPassphrase
       await this.#adoptVault(this.importText)
       this.importText = ''
       this.revealed = false
-      this.importNotice = 'This browser now uses the restored vault. Its files are listed under Files as they are found.'
+      this.hasPassphrase = this.#layr.vault.hasPassphrase
+      this.importNotice =
+        'This browser now uses the restored vault. Its files are listed under Files as they are found.' +
+        (hadPassphrase && !this.hasPassphrase ? ' It is kept here without a passphrase: set one below to protect it.' : '')
     } catch (err) {
       this.importProblem = describeError(err)
     } finally {
       this.busy = false
+    }
+  }
+
+  /** Sets the passphrase, or changes it (the vault is open, so the old one is not asked again). */
+  async savePassphrase(): Promise<void> {
+    if (this.passphraseBusy) return
+    this.passphraseProblem = undefined
+    this.passphraseNotice = ''
+    this.passphraseBusy = true
+    try {
+      const changing = this.hasPassphrase
+      await this.#layr.vault.setPassphrase(this.passphrase.chosen(false) ?? '')
+      this.hasPassphrase = true
+      this.passphrase.clear()
+      this.passphraseNotice = changing
+        ? 'Passphrase changed. Layr asks for the new one when it opens.'
+        : 'Passphrase set. Layr asks for it each time it opens in this browser.'
+    } catch (err) {
+      this.passphraseProblem = describeError(err)
+    } finally {
+      this.passphraseBusy = false
+    }
+  }
+
+  askRemovePassphrase(): void {
+    this.passphraseProblem = undefined
+    this.passphraseNotice = ''
+    this.confirmingRemove = true
+  }
+
+  cancelRemovePassphrase(): void {
+    this.confirmingRemove = false
+  }
+
+  async confirmRemovePassphrase(): Promise<void> {
+    this.confirmingRemove = false
+    if (this.passphraseBusy) return
+    this.passphraseBusy = true
+    try {
+      await this.#layr.vault.removePassphrase()
+      this.hasPassphrase = false
+      this.passphrase.clear()
+      this.passphraseNotice = 'Passphrase removed. Layr opens without asking; the vault is kept in this browser unprotected.'
+    } catch (err) {
+      this.passphraseProblem = describeError(err)
+    } finally {
+      this.passphraseBusy = false
     }
   }
 }
