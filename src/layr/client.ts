@@ -1,21 +1,21 @@
 /**
- * The Layr facade (see api.ts): the vault kept in this browser, the owner's file list (sealed
- * manifest records in IndexedDB, mirrored on the network), backup/restore/remove over the peer
- * network, hosting and the network view. It wires core, net and adapters together and holds no
- * logic of its own beyond that wiring; each step it calls is tested where it lives.
+ * The Layr facade (see api.ts), made from the parts it is given (parts.ts; browser.ts assembles
+ * a tab's): the vault, the owner's file list (manifests/, mirrored on the network), backup,
+ * restore and remove (transfer/ over the PeerNetwork port), hosting and the network view. It
+ * wires these together and holds no logic of its own beyond that; each step is tested where it
+ * lives.
  */
-import { fromHex, toHex } from '../core/bytes.ts'
-import { LayrError, makePolicy, openManifest, sealManifest, type FileManifest } from '../core/index.ts'
-import { checkRecordManifest, signRecord, type ManifestRecord } from '../core/records/index.ts'
+import { toHex } from '../core/bytes.ts'
+import { LayrError, makePolicy, type FileManifest } from '../core/index.ts'
 import { lockVault, unlockVault, Vault } from '../core/vault/index.ts'
-import type { RecordStore } from '../ports/record-store.ts'
-import { openIdbRecordStore } from '../adapters/storage/idb-records.ts'
-import { loadStoredVault, saveStoredVault, type StoredVault } from '../adapters/local/vault-store.ts'
-import { loadSettings, saveSettings, type StoredSettings } from '../adapters/local/settings-store.ts'
-import { workerEncoder } from '../adapters/encoding/worker-encoder.ts'
-import { loadHealth, saveHealth } from '../adapters/local/health-store.ts'
-import { net } from '../net/runtime.ts'
+import type { StoredVault } from '../adapters/local/vault-store.ts'
+import type { StoredSettings } from '../adapters/local/settings-store.ts'
 import type { EncoderFactory } from '../core/pipeline/segment-encoder.ts'
+import type { ShareHost } from '../net/share/host.ts'
+import type { PeerNetwork } from '../ports/peer-network.ts'
+import { backupFile, deleteShares, probeShares, restoreFile } from '../transfer/index.ts'
+import { FileNotFoundError, ManifestRepository } from '../manifests/repository.ts'
+import type { LayrParts } from './parts.ts'
 import type {
   BackupJobOptions,
   FileEntry,
@@ -50,36 +50,12 @@ export class VaultLockedError extends LayrError {
   }
 }
 
-/** No file with that id in this vault. */
-export class FileNotFoundError extends LayrError {
-  override readonly name = 'FileNotFoundError'
-}
+export { FileNotFoundError } from '../manifests/repository.ts'
 
-/** A removed file's record: revision above any real one, so nothing can bring the file back. */
-const TOMBSTONE_REVISION = Number.MAX_SAFE_INTEGER
-
-export interface OpenOptions {
-  /** Start the network (and hosting, when enabled) in the background. Default true. */
-  readonly autostart?: boolean
-  /** IndexedDB name of this owner's manifest records. */
-  readonly filesDb?: string
-  /** IndexedDB name of hosted shares (records go to `${hostDb}-records`). */
-  readonly hostDb?: string
-}
-
-let opened: Promise<Layr> | undefined
-
-/** This tab's Layr (made on the first call; later calls return the same one, whatever their options). */
-export function openLayr(options: OpenOptions = {}): Promise<Layr> {
-  opened ??= createLayr(options)
-  opened.catch(() => (opened = undefined)) // a failed open may be retried
-  return opened
-}
-
-export async function createLayr(options: OpenOptions = {}): Promise<Layr> {
-  const [records, stored] = await Promise.all([openIdbRecordStore(options.filesDb ?? 'layr-files'), loadStoredVault()])
+export async function createLayr(parts: LayrParts, options: { autostart?: boolean } = {}): Promise<Layr> {
+  const stored = await parts.vaults.load()
   const vault = stored?.kind === 'plain' ? await Vault.fromRecoveryText(stored.recoveryText) : undefined
-  const client = new LayrClient(records, vault, loadSettings(), options.hostDb ?? 'layr-host', stored?.kind === 'locked' ? stored : undefined)
+  const client = new LayrClient(parts, vault, stored?.kind === 'locked' ? stored : undefined)
   if (options.autostart !== false) client.autostart()
   return client
 }
@@ -92,10 +68,12 @@ class LayrClient implements Layr {
   /** The background sync was skipped because the vault was locked: run it on unlock. */
   #syncOnUnlock = false
   #settings: StoredSettings
-  #manifests = new Map<string, { revision: number; manifest: FileManifest }>()
-  #health = loadHealth()
+  /** The manifests of the vault in use (made again when the vault changes). */
+  #repo: ManifestRepository | undefined
+  #repoVault: Vault | undefined
+  #health: Map<string, FileHealth>
   #encoder: EncoderFactory | undefined
-  #host: Awaited<ReturnType<typeof net.hostShares>> | undefined
+  #host: ShareHost | undefined
   #persisted: boolean | undefined
   #ready: Promise<void> = Promise.resolve()
   #startError: { name: string; message: string } | undefined
@@ -107,16 +85,15 @@ class LayrClient implements Layr {
   readonly network: NetworkApi
 
   constructor(
-    private readonly records: RecordStore,
+    private readonly parts: LayrParts,
     vault: Vault | undefined,
-    settings: StoredSettings,
-    private readonly hostDb: string,
     locked?: { readonly record: unknown },
   ) {
     this.#vault = vault
     this.#locked = locked
     this.#hasPassphrase = locked !== undefined
-    this.#settings = settings
+    this.#settings = parts.settings.load()
+    this.#health = parts.health.load()
     const self = this
     this.vault = {
       get exists() {
@@ -139,7 +116,7 @@ class LayrClient implements Layr {
       },
       keep: async () => {
         const v = self.#requireVault()
-        await saveStoredVault({ kind: 'plain', recoveryText: v.toRecoveryText() })
+        await self.parts.vaults.save({ kind: 'plain', recoveryText: v.toRecoveryText() })
         self.#hasPassphrase = false
       },
       importRecoveryText: async (text, options = {}) => {
@@ -150,7 +127,7 @@ class LayrClient implements Layr {
         const v = await unlockVault(self.#locked.record, passphrase)
         self.#vault = v
         self.#locked = undefined
-        self.#manifests.clear()
+        self.#repo = undefined
         if (self.#syncOnUnlock) {
           self.#syncOnUnlock = false
           void self.syncFiles().catch(() => {})
@@ -158,12 +135,12 @@ class LayrClient implements Layr {
       },
       setPassphrase: async (passphrase) => {
         const v = self.#requireVault()
-        await saveStoredVault({ kind: 'locked', record: await lockVault(v, passphrase) })
+        await self.parts.vaults.save({ kind: 'locked', record: await lockVault(v, passphrase) })
         self.#hasPassphrase = true
       },
       removePassphrase: async () => {
         const v = self.#requireVault()
-        await saveStoredVault({ kind: 'plain', recoveryText: v.toRecoveryText() })
+        await self.parts.vaults.save({ kind: 'plain', recoveryText: v.toRecoveryText() })
         self.#hasPassphrase = false
       },
       recoveryText: () => self.#requireVault().toRecoveryText(),
@@ -197,7 +174,7 @@ class LayrClient implements Layr {
       stop: async () => {
         self.#save({ hostingEnabled: false })
         self.#host = undefined
-        await net.unhostShares()
+        await self.parts.peers.unhost()
       },
       setQuota: async (bytes) => {
         if (!Number.isSafeInteger(bytes) || bytes < 0) throw new InvalidQuotaError(`A quota must be a whole number of bytes, got ${bytes}.`)
@@ -208,16 +185,16 @@ class LayrClient implements Layr {
     }
     this.network = {
       start: () => self.#startNetwork(),
-      status: () => (net.node ? net.status() : undefined),
+      status: () => (self.parts.peers.started ? self.parts.peers.status() : undefined),
       get lastError() {
-        return net.node ? undefined : self.#startError
+        return self.parts.peers.started ? undefined : self.#startError
       },
       placements: () => self.#placements(),
       subscribe: (listener) => {
         let last = ''
         const tick = () => {
-          if (!net.node) return
-          const s = net.status()
+          if (!self.parts.peers.started) return
+          const s = self.parts.peers.status()
           const key = JSON.stringify([s.connections.map((c) => [c.peerId, c.kind]), s.relays.connected, s.dhtRoutingTableSize, s.addresses])
           if (key !== last) {
             last = key
@@ -246,7 +223,7 @@ class LayrClient implements Layr {
       for (let delay = 2000; ; delay = Math.min(30_000, delay * 2)) {
         try {
           await this.#startNetwork()
-          if (this.#settings.hostingEnabled && net.role !== 'client') await this.#startHosting()
+          if (this.#settings.hostingEnabled && this.parts.peers.role !== 'client') await this.#startHosting()
           first()
           // Keep this vault's file list on the network as record peers come and go.
           if (this.#vault) setTimeout(() => void this.syncFiles().catch(() => {}), 5000)
@@ -254,7 +231,7 @@ class LayrClient implements Layr {
           return
         } catch (err) {
           first()
-          if (net.node) return // hosting failed (e.g. storage refused): shown by hosting.stats()
+          if (this.parts.peers.started) return // hosting failed (e.g. storage refused): shown by hosting.stats()
           await new Promise((r) => setTimeout(r, delay * (0.75 + Math.random() / 2)))
         }
       }
@@ -263,7 +240,7 @@ class LayrClient implements Layr {
 
   #save(patch: Partial<StoredSettings>): void {
     this.#settings = { ...this.#settings, ...patch }
-    saveSettings(this.#settings)
+    this.parts.settings.save(this.#settings)
   }
 
   #requireVault(): Vault {
@@ -275,7 +252,7 @@ class LayrClient implements Layr {
   async #useVault(v: Vault, passphrase?: string): Promise<void> {
     const stored: StoredVault =
       passphrase === undefined ? { kind: 'plain', recoveryText: v.toRecoveryText() } : { kind: 'locked', record: await lockVault(v, passphrase) }
-    await saveStoredVault(stored)
+    await this.parts.vaults.save(stored)
     this.#holdVault(v)
     this.#hasPassphrase = passphrase !== undefined
   }
@@ -285,14 +262,14 @@ class LayrClient implements Layr {
     this.#vault = v
     this.#locked = undefined
     this.#hasPassphrase = false
-    this.#manifests.clear()
+    this.#repo = undefined
     this.#health.clear()
-    saveHealth(this.#health)
+    this.parts.health.save(this.#health)
   }
 
   async #startNetwork(): Promise<NetworkStatus> {
     try {
-      return await net.start(this.#settings.relays.length > 0 ? { bootstrap: this.#settings.relays } : {})
+      return await this.parts.peers.start(this.#settings.relays.length > 0 ? { bootstrap: this.#settings.relays } : {})
     } catch (err) {
       this.#startError = { name: (err as Error).name, message: (err as Error).message }
       throw err
@@ -304,15 +281,15 @@ class LayrClient implements Layr {
     this.#save({ hostingEnabled: true })
     await this.#startNetwork()
     try {
-      this.#host ??= await net.hostShares(this.#settings.quota, this.hostDb)
+      this.#host ??= await this.parts.peers.host(this.#settings.quota, this.parts.hostDb)
       this.#hostError = undefined
     } catch (err) {
       this.#hostError = { name: (err as Error).name, message: (err as Error).message }
       throw err
     }
     this.#host.setQuota(this.#settings.quota)
-    if (this.#persisted === undefined && navigator.storage?.persist) {
-      this.#persisted = await navigator.storage.persist().catch(() => false)
+    if (this.#persisted === undefined && this.parts.persistStorage) {
+      this.#persisted = await this.parts.persistStorage().catch(() => false)
     }
     return this.#hostingStats()
   }
@@ -330,19 +307,19 @@ class LayrClient implements Layr {
       stored: host?.counters.stored ?? 0,
       refused: host?.counters.refused ?? 0,
       persisted: this.#persisted,
-      role: net.role,
+      role: this.parts.peers.role,
       error: this.#hostError,
     }
   }
 
-  async #manifestOf(r: ManifestRecord): Promise<FileManifest> {
-    const id = toHex(r.fileId)
-    const cached = this.#manifests.get(id)
-    if (cached && cached.revision === r.revision) return cached.manifest
-    const manifest = await openManifest(r.sealed, this.#requireVault())
-    checkRecordManifest(r, manifest)
-    this.#manifests.set(id, { revision: r.revision, manifest })
-    return manifest
+  /** The manifests of the vault in use. */
+  #manifests(): ManifestRepository {
+    const vault = this.#requireVault()
+    if (!this.#repo || this.#repoVault !== vault) {
+      this.#repo = new ManifestRepository(vault, this.parts.records)
+      this.#repoVault = vault
+    }
+    return this.#repo
   }
 
   #entry(m: FileManifest): FileEntry {
@@ -362,30 +339,18 @@ class LayrClient implements Layr {
   }
 
   async #liveManifests(): Promise<FileManifest[]> {
-    const vault = this.#requireVault()
-    const live = (await this.records.list(vault.ownerPublicKey)).filter((r) => r.sealed.length > 0)
-    const manifests = await Promise.all(live.map((r) => this.#manifestOf(r).catch(() => undefined)))
-    return manifests.filter((m): m is FileManifest => m !== undefined).sort((a, b) => b.createdAt - a.createdAt)
+    return (await this.#manifests().live()).sort((a, b) => b.createdAt - a.createdAt)
   }
 
   async #manifest(fileId: string): Promise<FileManifest> {
-    const vault = this.#requireVault()
-    let id: Uint8Array
-    try {
-      id = fromHex(fileId)
-    } catch {
-      throw new FileNotFoundError(`"${fileId}" is not a file id.`)
-    }
-    const r = id.length === 16 ? await this.records.get(vault.ownerPublicKey, id) : undefined
-    if (!r || r.sealed.length === 0) throw new FileNotFoundError(`This vault has no file ${fileId}${r ? ' (it was removed)' : ''}.`)
-    return this.#manifestOf(r)
+    return this.#manifests().get(fileId)
   }
 
-  async #node() {
+  /** The network, started if it was not. */
+  async #net(): Promise<PeerNetwork> {
     await this.#startNetwork()
-    return net.node!
+    return this.parts.peers.network()
   }
-
 
   async files(): Promise<FileEntry[]> {
     return (await this.#liveManifests()).map((m) => this.#entry(m))
@@ -393,14 +358,15 @@ class LayrClient implements Layr {
 
   async backup(file: File | Blob, options: BackupJobOptions & { name?: string } = {}): Promise<FileEntry> {
     const vault = this.#requireVault()
+    const manifests = this.#manifests()
     const { onProgress, signal } = options
     const policy = makePolicy({ k: this.#settings.k, n: this.#settings.n })
     onProgress?.({ type: 'stage', stage: 'finding-hosts' })
-    const node = await this.#node()
+    const net = await this.#net()
     let encoding = false
-    const manifest = await net.lib!.backupFile(net.lib!.libp2pNetwork(node), vault, file, {
+    const manifest = await backupFile(net, vault, file, {
       policy,
-      encoder: (this.#encoder ??= workerEncoder()),
+      encoder: (this.#encoder ??= this.parts.encoder()),
       ...(signal ? { signal } : {}),
       name: options.name ?? (file instanceof File ? file.name : 'untitled'),
       onProgress: (e) => {
@@ -415,16 +381,15 @@ class LayrClient implements Layr {
       },
     })
     onProgress?.({ type: 'stage', stage: 'saving-manifest' })
-    let record: ManifestRecord
+    let saved: Awaited<ReturnType<ManifestRepository['save']>>
     try {
-      record = signRecord(vault, manifest.fileId, manifest.revision, await sealManifest(manifest, vault))
-      await this.records.put(record)
+      saved = await manifests.save(manifest, undefined)
     } catch (err) {
       // Without a saved manifest nothing could ever find or delete these shares: take them back.
-      await net.lib!.deleteShares(net.lib!.libp2pNetwork(node), vault, manifest).catch(() => {})
+      await deleteShares(net, vault, manifest).catch(() => {})
       throw err
     }
-    const published = await net.lib!.publishRecord(net.lib!.libp2pNetwork(node), record, signal ? { signal } : {})
+    const published = await manifests.publish(saved.record, net, signal ? { signal } : {})
     onProgress?.({ type: 'manifest:saved', copies: published.peers.length })
     onProgress?.({ type: 'stage', stage: 'done' })
     return this.#entry(manifest)
@@ -445,8 +410,7 @@ class LayrClient implements Layr {
     const corrupt = new Set<string>()
     let bytes = 0
     try {
-      const node = await this.#node()
-      const chunks = net.lib!.restoreFile(net.lib!.libp2pNetwork(node), vault, manifest, {
+      const chunks = restoreFile(await this.#net(), vault, manifest, {
         ...(options.signal ? { signal: options.signal } : {}),
         onAnswer: (ref, peer) => answered.set(`${ref.segmentIndex}/${ref.shareIndex}`, peer),
         onProgress: (e) => {
@@ -472,30 +436,22 @@ class LayrClient implements Layr {
   }
 
   async syncFiles(): Promise<FileEntry[]> {
-    const vault = this.#requireVault()
-    const node = await this.#node()
-    const known = await this.records.list(vault.ownerPublicKey)
-    const { records } = await net.lib!.syncRecords(net.lib!.libp2pNetwork(node), vault, known)
-    // Every record is signed by this vault's key (checked), so each is kept; one that does not
-    // open (a newer manifest version) is left out of the list rather than stopping the others.
-    for (const r of records) await this.records.put(r)
+    // Every record is signed by this vault's key (checked); one that does not open (a newer
+    // manifest version) is left out of the list rather than stopping the others.
+    await this.#manifests().sync(await this.#net())
     return this.files()
   }
 
   async remove(fileId: string, options: { onProgress?: (e: RemoveProgress) => void } = {}): Promise<RemoveReport> {
     const vault = this.#requireVault()
-    const manifest = await this.#manifest(fileId)
-    const tombstone = signRecord(vault, manifest.fileId, TOMBSTONE_REVISION, new Uint8Array(0))
     // The file leaves the list here first, then on the network (a later sync pushes the
     // tombstone again to peers that missed it), and only then are its shares deleted: no order
     // of failures leaves a listed file without its shares.
-    await this.records.put(tombstone)
-    this.#manifests.delete(fileId)
+    const net = await this.#net()
+    const { manifest, published } = await this.#manifests().remove(fileId, net)
     this.#health.delete(fileId)
-    saveHealth(this.#health)
-    const node = await this.#node()
-    const published = await net.lib!.publishRecord(net.lib!.libp2pNetwork(node), tombstone)
-    const report = await net.lib!.deleteShares(net.lib!.libp2pNetwork(node), vault, manifest, options.onProgress ? { onProgress: options.onProgress } : {})
+    this.parts.health.save(this.#health)
+    const report = await deleteShares(net, vault, manifest, options.onProgress ? { onProgress: options.onProgress } : {})
     return { ...report, recordCopies: published.peers.length }
   }
 
@@ -506,10 +462,10 @@ class LayrClient implements Layr {
 
   async checkHealth(fileId: string): Promise<FileHealth> {
     const manifest = await this.#manifest(fileId)
-    const live = await net.lib!.probeShares(net.lib!.libp2pNetwork(await this.#node()), manifest)
+    const live = await probeShares(await this.#net(), manifest)
     const health: FileHealth = { live, n: manifest.codec.n, k: manifest.codec.k, checkedAt: Date.now() }
     this.#health.set(fileId, health)
-    saveHealth(this.#health)
+    this.parts.health.save(this.#health)
     return health
   }
 
@@ -519,7 +475,7 @@ class LayrClient implements Layr {
     for (const m of await this.#liveManifests()) {
       for (const seg of m.segments) for (const sh of seg.shares) for (const p of sh.holders) counts.set(p, (counts.get(p) ?? 0) + 1)
     }
-    const connected = new Set((net.node ? net.status().connections : []).map((c) => c.peerId))
+    const connected = new Set((this.parts.peers.started ? this.parts.peers.status().connections : []).map((c) => c.peerId))
     return [...counts].map(([peerId, shares]) => ({ peerId, shares, connected: connected.has(peerId) }))
   }
 }

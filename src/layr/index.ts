@@ -1,3 +1,5 @@
 /** Layr in a tab: `openLayr()` gives the facade the UI and the tests use (see api.ts). */
 export type * from './api.ts'
-export { openLayr, createLayr, NoVaultError, VaultLockedError, FileNotFoundError, InvalidQuotaError, type OpenOptions } from './client.ts'
+export { createLayr, NoVaultError, VaultLockedError, FileNotFoundError, InvalidQuotaError } from './client.ts'
+export { openLayr, type OpenOptions } from './browser.ts'
+export type { LayrParts, PeerRuntime, VaultStore, Kept } from './parts.ts'

@@ -42,7 +42,7 @@ export class ManifestRepository {
     private readonly local: RecordStore,
   ) {}
 
-  /** Seals, signs and keeps `manifest` at its revision, then publishes it (unless `publish` is false). */
+  /** Seals, signs and keeps `manifest` at its revision, then publishes it when given a network. */
   async save(manifest: FileManifest, net: PeerNetwork | undefined, options: { signal?: AbortSignal } = {}): Promise<SaveResult> {
     const record = signRecord(this.vault, manifest.fileId, manifest.revision, await sealManifest(manifest, this.vault))
     const kept = await this.local.put(record)
@@ -50,8 +50,12 @@ export class ManifestRepository {
       throw new StaleRevisionError(`File ${toHex(manifest.fileId)} already has revision ${kept.revision}, newer than this one (${record.revision}); look again at the file list and retry.`)
     }
     this.#opened.set(toHex(manifest.fileId), { revision: manifest.revision, manifest })
-    const published = net ? await publishRecord(net, record, options) : { peers: [], failures: [] }
-    return { record, published }
+    return { record, published: net ? await this.publish(record, net, options) : { peers: [], failures: [] } }
+  }
+
+  /** Puts a kept record on the record peers. */
+  publish(record: ManifestRecord, net: PeerNetwork, options: { signal?: AbortSignal } = {}): Promise<PublishResult> {
+    return publishRecord(net, record, options)
   }
 
   /** The next revision of a kept file, changed by `change` (repair's new holders), saved and published. */

@@ -1,0 +1,65 @@
+/**
+ * The browser composition root: the facade assembled from this tab's parts — IndexedDB for the
+ * owner's records and the vault, localStorage for settings and health, the network runtime
+ * (libp2p over WebRTC, loaded on first start) and the encoder Workers.
+ */
+import { openIdbRecordStore } from '../adapters/storage/idb-records.ts'
+import { loadStoredVault, saveStoredVault } from '../adapters/local/vault-store.ts'
+import { loadSettings, saveSettings } from '../adapters/local/settings-store.ts'
+import { loadHealth, saveHealth } from '../adapters/local/health-store.ts'
+import { workerEncoder } from '../adapters/encoding/worker-encoder.ts'
+import { net } from '../net/runtime.ts'
+import type { Layr } from './api.ts'
+import { createLayr } from './client.ts'
+import type { PeerRuntime } from './parts.ts'
+
+export interface OpenOptions {
+  /** Start the network (and hosting, when enabled) in the background. Default true. */
+  readonly autostart?: boolean
+  /** IndexedDB name of this owner's manifest records. */
+  readonly filesDb?: string
+  /** IndexedDB name of hosted shares (records go to `${hostDb}-records`). */
+  readonly hostDb?: string
+}
+
+/** The tab's network runtime as the facade's PeerRuntime. */
+const browserPeers: PeerRuntime = {
+  start: (options) => net.start(options?.bootstrap ? { bootstrap: options.bootstrap } : {}),
+  get started() {
+    return net.node !== undefined
+  },
+  get role() {
+    return net.role
+  },
+  status: () => net.status(),
+  network: () => {
+    if (!net.lib || !net.node) throw new Error('The network is not started.')
+    return net.lib.libp2pNetwork(net.node)
+  },
+  host: (quota, db) => net.hostShares(quota, db),
+  unhost: () => net.unhostShares(),
+}
+
+let opened: Promise<Layr> | undefined
+
+/** This tab's Layr (made on the first call; later calls return the same one, whatever their options). */
+export function openLayr(options: OpenOptions = {}): Promise<Layr> {
+  opened ??= (async () => {
+    const records = await openIdbRecordStore(options.filesDb ?? 'layr-files')
+    return createLayr(
+      {
+        records,
+        vaults: { load: loadStoredVault, save: saveStoredVault },
+        settings: { load: () => loadSettings(), save: (s) => saveSettings(s) },
+        health: { load: () => loadHealth(), save: (h) => saveHealth(h) },
+        peers: browserPeers,
+        encoder: () => workerEncoder(),
+        ...(navigator.storage?.persist ? { persistStorage: () => navigator.storage.persist() } : {}),
+        hostDb: options.hostDb ?? 'layr-host',
+      },
+      { autostart: options.autostart !== false },
+    )
+  })()
+  opened.catch(() => (opened = undefined)) // a failed open may be retried
+  return opened
+}

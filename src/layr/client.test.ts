@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { inlineEncoder } from '../core/pipeline/segment-encoder.ts'
+import { MemoryRecordStore } from '../adapters/storage/memory-records.ts'
+import { DEFAULT_SETTINGS, type StoredSettings } from '../adapters/local/settings-store.ts'
+import type { StoredVault } from '../adapters/local/vault-store.ts'
+import { patternBytes } from '../testing/corruptors.ts'
+import { Grid } from '../testing/grid.ts'
+import type { NetworkStatus } from '../net/status.ts'
+import type { FileHealth } from './api.ts'
+import { createLayr } from './client.ts'
+import type { LayrParts } from './parts.ts'
+
+/** A Layr made of memory parts, whose peer is `me` on the grid: the composition a Node root would use. */
+function parts(g: Grid, me: string, records = new MemoryRecordStore()): LayrParts & { stored: { v?: StoredVault } } {
+  const stored: { v?: StoredVault } = {}
+  let settings: StoredSettings = { ...DEFAULT_SETTINGS, k: 2, n: 3, hostingEnabled: false }
+  let health = new Map<string, FileHealth>()
+  let started = false
+  const status = { peerId: me, addresses: [], relays: { targets: [], connected: [], failures: 0, lastError: undefined }, connections: [], dhtRoutingTableSize: 0, closedWithError: [] } satisfies NetworkStatus
+  return {
+    stored,
+    records,
+    vaults: { load: async () => stored.v, save: async (v) => void (stored.v = v) },
+    settings: { load: () => settings, save: (s) => void (settings = s) },
+    health: { load: () => health, save: (h) => void (health = new Map(h)) },
+    peers: {
+      start: async () => ((started = true), status),
+      get started() {
+        return started
+      },
+      role: 'peer',
+      status: () => status,
+      network: () => g.network(me),
+      host: async () => g.peer(me).host,
+      unhost: async () => {},
+    },
+    encoder: () => inlineEncoder(),
+    hostDb: 'unused',
+  }
+}
+
+async function collect(run: (sink: WritableStream<Uint8Array>) => Promise<unknown>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  await run(new WritableStream({ write: (c) => void chunks.push(c.slice()) }))
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+  let o = 0
+  for (const c of chunks) out.set(c, (o += c.length) - c.length)
+  return out
+}
+
+describe('the facade, composed from memory parts on the grid', () => {
+  it('backs up, lists, restores on this and another device, and removes', async () => {
+    const g = new Grid(6)
+    g.now = Date.now()
+    const a = await createLayr(parts(g, 'peer-0'), { autostart: false })
+    const text = await a.vault.create()
+    const data = patternBytes(300_000, 3)
+    const entry = await a.backup(new Blob([data]), { name: 'notes.bin' })
+    expect(entry).toMatchObject({ name: 'notes.bin', size: data.length, k: 2, n: 3 })
+    expect((await a.files()).map((f) => f.id)).toEqual([entry.id])
+    expect(await collect((sink) => a.restore(entry.id, sink))).toEqual(data)
+
+    // Another device: the recovery text alone finds the file on the network.
+    const b = await createLayr(parts(g, 'peer-5'), { autostart: false })
+    await b.vault.importRecoveryText(text)
+    expect((await b.syncFiles()).map((f) => f.name)).toEqual(['notes.bin'])
+    expect(await collect((sink) => b.restore(entry.id, sink))).toEqual(data)
+
+    const report = await a.remove(entry.id)
+    expect(report.unreachable).toBe(0)
+    expect(report.recordCopies).toBeGreaterThanOrEqual(3)
+    expect(await a.files()).toEqual([])
+    let held = 0
+    for (const p of g.peers) held += (await p.shares.usage()).shares
+    expect(held).toBe(0)
+    expect(await b.syncFiles()).toEqual([])
+  })
+
+  it('keeps the vault only in the vault store it was given, and says plainly when there is none', async () => {
+    const g = new Grid(2)
+    const p = parts(g, 'peer-0')
+    const l = await createLayr(p, { autostart: false })
+    await expect(l.files()).rejects.toMatchObject({ name: 'NoVaultError' })
+    await l.vault.create()
+    expect(p.stored.v?.kind).toBe('plain')
+    await expect(l.restore('00'.repeat(16), new WritableStream())).rejects.toMatchObject({ name: 'FileNotFoundError' })
+  })
+})

@@ -1,0 +1,56 @@
+/**
+ * What a Layr is made of, passed in explicitly (in the spirit of js-libp2p's components): the
+ * owner's stores, the peer runtime and the encoder. The browser composition root (browser.ts)
+ * assembles IndexedDB, localStorage, libp2p over WebRTC and the Workers; a Node root can assemble
+ * the same facade from other adapters, and tests from memory ones.
+ */
+import type { EncoderFactory } from '../core/pipeline/segment-encoder.ts'
+import type { ShareHost } from '../net/share/host.ts'
+import type { NetworkStatus } from '../net/status.ts'
+import type { PeerNetwork } from '../ports/peer-network.ts'
+import type { RecordStore } from '../ports/record-store.ts'
+import type { StoredVault } from '../adapters/local/vault-store.ts'
+import type { StoredSettings } from '../adapters/local/settings-store.ts'
+import type { FileHealth } from './api.ts'
+
+/** Where the vault is kept on this device: the recovery text, or its passphrase-locked record. */
+export interface VaultStore {
+  load(): Promise<StoredVault | undefined>
+  save(v: StoredVault): Promise<void>
+}
+
+/** A small value kept on this device (settings, health). */
+export interface Kept<T> {
+  load(): T
+  save(v: T): void
+}
+
+/** This device's peer: its node on the network, and the host it may run for others. */
+export interface PeerRuntime {
+  /** Starts the node once; later calls return the running node's status. */
+  start(options?: { readonly bootstrap?: readonly string[] }): Promise<NetworkStatus>
+  readonly started: boolean
+  /** 'client' when another tab of this profile is the peer (this one may not host). */
+  readonly role: 'peer' | 'client' | undefined
+  status(): NetworkStatus
+  /** The owner's view of the network (after start). */
+  network(): PeerNetwork
+  /** Hosts shares and records for others, up to `quota` bytes (the same host on later calls). */
+  host(quota: number, db: string): Promise<ShareHost>
+  unhost(): Promise<void>
+}
+
+export interface LayrParts {
+  /** The owner's own list of files (manifest records). */
+  readonly records: RecordStore
+  readonly vaults: VaultStore
+  readonly settings: Kept<StoredSettings>
+  readonly health: Kept<Map<string, FileHealth>>
+  readonly peers: PeerRuntime
+  /** Made on first use (the browser's starts Workers). */
+  readonly encoder: () => EncoderFactory
+  /** Asks for storage that the device does not evict; undefined where there is no such thing. */
+  readonly persistStorage?: () => Promise<boolean>
+  /** Where hosted shares are kept (the host's database name). */
+  readonly hostDb: string
+}
