@@ -38,6 +38,7 @@ import {
   type CircuitRelayService,
 } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { isPrivateIp as libp2pIsPrivateIp } from '@libp2p/utils'
 import type { Listener, Metrics, PeerId, PrivateKey, Stream, Transport } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { WebSockets, WebSocketsSecure } from '@multiformats/multiaddr-matcher'
@@ -165,17 +166,9 @@ function isIPv6(host: string): boolean {
   return host.includes(':')
 }
 
-/** Loopback, RFC 1918, CGNAT, link-local and IPv6 ULA/link-local. */
+/** Loopback, RFC 1918, CGNAT, link-local and IPv6 ULA/link-local: libp2p's own list, as the browser uses. */
 export function isPrivateIp(ip: string): boolean {
-  if (isIPv4(ip)) {
-    const [a = 0, b = 0] = ip.split('.').map(Number)
-    return (
-      a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) ||
-      (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254)
-    )
-  }
-  const lower = ip.toLowerCase()
-  return lower === '::1' || lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80')
+  return libp2pIsPrivateIp(ip) === true
 }
 
 function interfaceAddresses(includeIPv6: boolean): string[] {

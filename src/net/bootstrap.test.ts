@@ -42,6 +42,10 @@ describe('isPrivateHost', () => {
     ['layr.example.org', false],
     ['fc.example.org', false],
     ['fd00::1', true],
+    // CGNAT: the relay counted it as private and the browser did not; both use libp2p's list now.
+    ['100.64.1.2', true],
+    ['fe80::1', true],
+    ['2001:4860::1', false],
   ])('%s → %s', (host, expected) => {
     expect(isPrivateHost(host)).toBe(expected)
   })

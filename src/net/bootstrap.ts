@@ -2,6 +2,7 @@
  * Where a tab finds its first relay: /bootstrap.json on the page's own origin, which the relay
  * that served the app answers with its peer id and dialable WebSocket multiaddrs.
  */
+import { isPrivateIp } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CancelledError } from '../core/errors.ts'
 import { BootstrapError } from './errors.ts'
@@ -79,12 +80,7 @@ export function parseBootstrap(body: unknown, secureOnly: boolean): BootstrapInf
  */
 export function isPrivateHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  if (host === 'localhost' || host.endsWith('.localhost') || host === '::1') return true
-  const m = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(host)
-  if (m) {
-    const a = Number(m[1])
-    const b = Number(m[2])
-    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254)
-  }
-  return host.includes(':') && (host.startsWith('fc') || host.startsWith('fd') || host.startsWith('fe80:'))
+  if (host === 'localhost' || host.endsWith('.localhost')) return true
+  // The same ranges libp2p itself treats as private (loopback, RFC 1918, CGNAT, link-local, ULA…).
+  return isPrivateIp(host) === true
 }
