@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CancelledError, InvalidPolicyError, NotEnoughSharesError, RecoveryTextError } from '../core/errors.ts'
+import { CancelledError, InvalidPolicyError, LockedVaultCorruptError, NotEnoughSharesError, RecoveryTextError, WrongPassphraseError } from '../core/errors.ts'
 import { PlacementError } from '../transfer/index.ts'
 import { describeError } from './errors.ts'
 
@@ -9,6 +9,8 @@ describe('describeError', () => {
     [new RecoveryTextError('The checksum does not match: check for a typo.'), 'RecoveryTextError', 'The checksum does not match: check for a typo.', 'warning'],
     [new PlacementError('Only 1 host(s) with room were found.'), 'PlacementError', 'Only 1 host(s) with room were found.', 'warning'],
     [new NotEnoughSharesError(0, 1, 2, []), 'NotEnoughSharesError', expect.stringContaining('Segment 0 cannot be rebuilt'), 'danger'],
+    [new WrongPassphraseError(), 'WrongPassphraseError', expect.stringContaining('That passphrase does not unlock this vault'), 'warning'],
+    [new LockedVaultCorruptError('The vault kept here cannot be read.'), 'LockedVaultCorruptError', 'The vault kept here cannot be read.', 'danger'],
     [new CancelledError(), 'CancelledError', 'Cancelled.', 'info'],
     [new DOMException('The user aborted a request.', 'AbortError'), 'CancelledError', 'Cancelled.', 'info'],
     [new TypeError('x is undefined\n    at foo (a.js:1:2)'), 'TypeError', 'Something went wrong: x is undefined', 'danger'],
