@@ -11,8 +11,15 @@ export interface BlobLike {
 
 /**
  * Reads a file front to back, one segment at a time, into buffers the caller recycles.
- * In Chromium a BYOB reader on blob.stream() runs ~5x faster than blob.slice().arrayBuffer()
- * (no fresh memory per segment); other readers are the fallbacks.
+ * It reads through one default reader on blob.stream(), copying its chunks into the caller's
+ * buffer; blob.slice().arrayBuffer() (fresh memory per segment) is the fallback.
+ *
+ * Not a BYOB reader, although it is faster (in Chromium 156: ~1,300 vs ~1,000 MB/s from a
+ * disk-backed File, ~3,400 vs ~1,800 MB/s from memory): on a disk-backed File its read() now
+ * and then never settles. Reading a 1 GiB picked file whole, BYOB stalled in 15 of 70 reads
+ * (with 4 MiB and with 256 KiB views alike, at any offset, the page staying responsive), the
+ * default reader in none of 60, and slices in none of 20. A stalled read is a backup that
+ * hangs for good; the copy costs far less than the pipeline's coding (~350 MB/s).
  */
 export interface SequentialReader {
   /** The next `length` bytes, in `buffer` when it is big enough (it may be transferred: use the result's buffer). */
@@ -27,15 +34,7 @@ function changed(expected: number, got: number): InvalidInputError {
 }
 
 export function openReader(blob: BlobLike): SequentialReader {
-  if (typeof blob.stream === 'function') {
-    const stream = blob.stream()
-    try {
-      return byobReader(stream.getReader({ mode: 'byob' }))
-    } catch {
-      return defaultReader(stream.getReader())
-    }
-  }
-  return sliceReader(blob)
+  return typeof blob.stream === 'function' ? streamReader(blob.stream().getReader()) : sliceReader(blob)
 }
 
 function sliceReader(blob: BlobLike): SequentialReader {
@@ -51,29 +50,7 @@ function sliceReader(blob: BlobLike): SequentialReader {
   }
 }
 
-function byobReader(reader: ReadableStreamBYOBReader): SequentialReader {
-  return {
-    async read(length, buffer) {
-      let buf = buffer && buffer.byteLength >= length ? buffer : new ArrayBuffer(length)
-      let filled = 0
-      while (filled < length) {
-        const { value, done } = await reader.read(new Uint8Array(buf, filled, length - filled))
-        if (done || !value) {
-          if (value) buf = value.buffer as ArrayBuffer
-          throw changed(length, filled)
-        }
-        buf = value.buffer as ArrayBuffer
-        filled += value.byteLength
-      }
-      return new Uint8Array(buf, 0, length)
-    },
-    async cancel() {
-      await reader.cancel().catch(() => undefined)
-    },
-  }
-}
-
-function defaultReader(reader: ReadableStreamDefaultReader<Uint8Array>): SequentialReader {
+function streamReader(reader: ReadableStreamDefaultReader<Uint8Array>): SequentialReader {
   let pending: Uint8Array | undefined
   return {
     async read(length, buffer) {
