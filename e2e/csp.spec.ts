@@ -172,7 +172,10 @@ test.describe('the app under its Content-Security-Policy', () => {
       const file = testFile('under-csp.bin', 150 * KiB)
       await dropFiles(page, [file])
       await expect(page.getByTestId('upload-stage')).toHaveText(/^Done · on 1 host\b/, { timeout: 60_000 })
-      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name: 'Restore under-csp.bin' }).click()])
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: 60_000 }),
+        page.getByRole('button', { name: 'Restore under-csp.bin' }).click(),
+      ])
       const restored = await readFile(await download.path())
       expect(sha256(restored)).toBe(file.sha256)
       await expect(page.getByTestId('restore-stage')).toHaveText('Saved')

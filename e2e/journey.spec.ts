@@ -91,7 +91,10 @@ test('first run, back up two dropped files, restore one to disk, delete the othe
     const stages = await page.evaluate(() => (window as unknown as { __stages: string[] }).__stages)
     expect(stages).toContain('Waiting') // beta waited its turn
     expect(stages).toContain('Finding hosts')
-    expect(stages.some((s) => /^Placing shares: \d+ of \d+$/.test(s)), stages.join(' | ')).toBe(true)
+    expect(
+      stages.some((s) => /^Placing shares: \d+ of \d+$/.test(s)),
+      stages.join(' | '),
+    ).toBe(true)
 
     const list = page.getByRole('list', { name: 'Backed-up files' })
     await expect(list.getByRole('listitem')).toHaveCount(2)
@@ -127,7 +130,9 @@ test('first run, back up two dropped files, restore one to disk, delete the othe
         configurable: true,
         value: async (o?: { suggestedName?: string }) => {
           w.__suggested = o?.suggestedName
-          return { createWritable: async () => new WritableStream<Uint8Array>({ write: (c) => void chunks.push(c.slice()), close: () => void (w.__closed = true) }) }
+          return {
+            createWritable: async () => new WritableStream<Uint8Array>({ write: (c) => void chunks.push(c.slice()), close: () => void (w.__closed = true) }),
+          }
         },
       })
     })

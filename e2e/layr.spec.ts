@@ -38,7 +38,12 @@ test.describe.serial('back up and restore across seven peers', () => {
 
   test.afterEach(async ({}, testInfo) => {
     if (testInfo.status !== testInfo.expectedStatus) {
-      await testInfo.attach('console', { body: [owner, ...hosts, ...others].flatMap((p) => p?.log ?? []).slice(-400).join('\n') })
+      await testInfo.attach('console', {
+        body: [owner, ...hosts, ...others]
+          .flatMap((p) => p?.log ?? [])
+          .slice(-400)
+          .join('\n'),
+      })
     }
   })
 

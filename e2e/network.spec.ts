@@ -126,7 +126,13 @@ async function withDiagnostics<T>(testInfo: TestInfo, tabs: readonly Tab[], rela
     const states = await Promise.all(
       tabs.map((t) => t.page.evaluate(() => ({ status: window.layrNet.status(), events: window.layrNet.relayEvents })).catch((e: unknown) => String(e))),
     )
-    const metrics = await Promise.all(relayUrls.map((u) => fetch(`${u}/metrics`).then((r) => r.text()).catch((e: unknown) => String(e))))
+    const metrics = await Promise.all(
+      relayUrls.map((u) =>
+        fetch(`${u}/metrics`)
+          .then((r) => r.text())
+          .catch((e: unknown) => String(e)),
+      ),
+    )
     const path = testInfo.outputPath('network-state.json')
     writeFileSync(path, JSON.stringify({ error: String(err), tabs: states, metrics }, null, 2))
     await testInfo.attach('network state at failure', { path, contentType: 'application/json' })
@@ -156,21 +162,13 @@ test.describe('the peer network', () => {
     expect(metrics.ok()).toBe(true)
     expect(metrics.headers()['content-type']).toContain('text/plain')
     const text = await metrics.text()
-    for (const name of [
-      'layr_relay_connected_peers',
-      'layr_relay_reservations',
-      'layr_relay_dht_routing_table_size',
-      'layr_relay_relayed_bytes_total',
-    ]) {
+    for (const name of ['layr_relay_connected_peers', 'layr_relay_reservations', 'layr_relay_dht_routing_table_size', 'layr_relay_relayed_bytes_total']) {
       expect(text).toMatch(new RegExp(`^# TYPE ${name} (gauge|counter)$`, 'm'))
       expect(text).toMatch(new RegExp(`^${name} \\d+$`, 'm'))
     }
   })
 
-  test('four tabs get relay reservations, find each other through the DHT and move 16 MiB over direct WebRTC', async ({
-    browser,
-    baseURL,
-  }, testInfo) => {
+  test('four tabs get relay reservations, find each other through the DHT and move 16 MiB over direct WebRTC', async ({ browser, baseURL }, testInfo) => {
     test.setTimeout(180_000)
     const relayUrl = baseURL ?? ''
     const names = ['A', 'B', 'C', 'D']
@@ -192,7 +190,15 @@ test.describe('the peer network', () => {
       await test.step('every tab finds the three others through the DHT', async () => {
         const ids = tabs.map((t) => t.peerId)
         const results = await withDiagnostics(testInfo, tabs, [relayUrl], () =>
-          Promise.all(tabs.map((t) => discover(t, ids.filter((id) => id !== t.peerId), 60_000))),
+          Promise.all(
+            tabs.map((t) =>
+              discover(
+                t,
+                ids.filter((id) => id !== t.peerId),
+                60_000,
+              ),
+            ),
+          ),
         )
         note(testInfo, 'DHT rounds until all found (ms per round)', results.map((r) => `[${r.rounds.join(' ')}]`).join(' '))
         // After the warm-up, a lookup answers quickly and completely (one retry allowed).
@@ -209,7 +215,11 @@ test.describe('the peer network', () => {
             return others.every((id) => first.found.includes(id)) ? first : warmLookup(t)
           }),
         )
-        note(testInfo, 'warm DHT lookup (ms / other tabs found of 3)', warm.map((w, i) => `${round(w.ms)}/${ids.filter((id) => id !== ids[i] && w.found.includes(id)).length}`).join(', '))
+        note(
+          testInfo,
+          'warm DHT lookup (ms / other tabs found of 3)',
+          warm.map((w, i) => `${round(w.ms)}/${ids.filter((id) => id !== ids[i] && w.found.includes(id)).length}`).join(', '),
+        )
         for (const [i, w] of warm.entries()) {
           expect(w.found, `tab ${names[i]} warm lookup`).toEqual(expect.arrayContaining(ids.filter((id) => id !== ids[i])))
         }
@@ -220,9 +230,7 @@ test.describe('the peer network', () => {
         }, tabs[3]!.peerId)
         expect(fp.addrs.some((a) => a.includes('/p2p-circuit/webrtc'))).toBe(true)
         note(testInfo, 'findPeer of a connected tab (ms; answered from the peer store)', String(round(fp.ms)))
-        await expect
-          .poll(() => metric(relayUrl, 'layr_relay_dht_routing_table_size'), { timeout: 10_000 })
-          .toBeGreaterThanOrEqual(4)
+        await expect.poll(() => metric(relayUrl, 'layr_relay_dht_routing_table_size'), { timeout: 10_000 }).toBeGreaterThanOrEqual(4)
       })
 
       await test.step('tab A echoes 16 MiB through tab B over a direct WebRTC connection', async () => {
@@ -243,7 +251,11 @@ test.describe('the peer network', () => {
         expect(result.limited).toBe(false)
         expect(result.remoteAddr).toContain('/webrtc')
         const kinds = await a.page.evaluate(
-          (id) => window.layrNet.status().connections.filter((c) => c.peerId === id).map((c) => c.kind),
+          (id) =>
+            window.layrNet
+              .status()
+              .connections.filter((c) => c.peerId === id)
+              .map((c) => c.kind),
           b.peerId,
         )
         expect(kinds).toContain('webrtc')
@@ -262,10 +274,7 @@ test.describe('the peer network', () => {
     }
   })
 
-  test('a second relay joins the first (LAYR_BOOTSTRAP), and tabs on either relay find and reach each other', async ({
-    browser,
-    baseURL,
-  }, testInfo) => {
+  test('a second relay joins the first (LAYR_BOOTSTRAP), and tabs on either relay find and reach each other', async ({ browser, baseURL }, testInfo) => {
     test.setTimeout(180_000)
     const dir = mkdtempSync(join(tmpdir(), 'layr-relay-'))
     const second = spawnRelay(await freePort(), join(dir, 'relay-key'), { LAYR_BOOTSTRAP: `${baseURL}/bootstrap.json` })
@@ -338,9 +347,7 @@ test.describe('the peer network', () => {
       await killRelay(relay)
       // Both tabs notice: their circuit addresses are withdrawn.
       for (const t of tabs) {
-        await expect
-          .poll(() => t.page.evaluate(() => window.layrNet.status().addresses.length), { timeout: 15_000 })
-          .toBe(0)
+        await expect.poll(() => t.page.evaluate(() => window.layrNet.status().addresses.length), { timeout: 15_000 }).toBe(0)
       }
       await new Promise((r) => setTimeout(r, 1500)) // a few failed redials: backoff grows
       const killedAt = Date.now()
@@ -375,10 +382,7 @@ test.describe('the peer network', () => {
       await h.page.evaluate(async () => window.layrNet.lib!.serveEcho(window.layrNet.node!))
       const hAddr = back[1]!.addrs[0]!
       const result = await withDiagnostics(testInfo, tabs, [relay.url], () =>
-        g.page.evaluate(
-          async (addr) => window.layrNet.lib!.echoTransfer(window.layrNet.node!, addr, 1024 * 1024, { timeoutMs: 60_000 }),
-          hAddr,
-        ),
+        g.page.evaluate(async (addr) => window.layrNet.lib!.echoTransfer(window.layrNet.node!, addr, 1024 * 1024, { timeoutMs: 60_000 }), hAddr),
       )
       expect(result.intact).toBe(true)
       expect(result.limited).toBe(false)

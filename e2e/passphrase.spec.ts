@@ -36,7 +36,7 @@ async function storage(page: Page): Promise<{ hex: string; records: number; vaul
       else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) (walk(k), walk(x))
       else parts.push(hex(new TextEncoder().encode(String(v))))
     }
-    const done = <T,>(r: IDBRequest<T>): Promise<T> => new Promise((ok, no) => ((r.onsuccess = () => ok(r.result)), (r.onerror = () => no(r.error))))
+    const done = <T>(r: IDBRequest<T>): Promise<T> => new Promise((ok, no) => ((r.onsuccess = () => ok(r.result)), (r.onerror = () => no(r.error))))
     let records = 0
     const vault: unknown[] = []
     for (const { name } of await indexedDB.databases()) {
@@ -221,7 +221,12 @@ test('a passphrase keeps the vault locked in this browser; it is asked for on op
 
     expect(tabs.flatMap((t) => t.log).filter((l) => l.includes('pageerror'))).toEqual([])
   } catch (err) {
-    await test.info().attach('console', { body: tabs.flatMap((t) => t.log).slice(-300).join('\n') })
+    await test.info().attach('console', {
+      body: tabs
+        .flatMap((t) => t.log)
+        .slice(-300)
+        .join('\n'),
+    })
     throw err
   } finally {
     await closeTabs(tabs)

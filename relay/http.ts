@@ -81,9 +81,7 @@ async function handle(options: HttpOptions, req: IncomingMessage, res: ServerRes
     file = join(root, 'index.html')
     opened = await openFile(file)
     if (!opened?.file) {
-      res
-        .writeHead(503, { 'content-type': MIME['.txt'] })
-        .end('The app is not built yet: run `npm start` (it builds first) or `npm run build`.\n')
+      res.writeHead(503, { 'content-type': MIME['.txt'] }).end('The app is not built yet: run `npm start` (it builds first) or `npm run build`.\n')
       return
     }
   }

@@ -21,9 +21,7 @@ try {
   if (err instanceof ConfigError) {
     console.error(`layr relay: ${err.message}`)
   } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    console.error(
-      `layr relay: the port is already in use. Stop the other process or choose another port, e.g. LAYR_PORT=8081 npm start.`,
-    )
+    console.error(`layr relay: the port is already in use. Stop the other process or choose another port, e.g. LAYR_PORT=8081 npm start.`)
   } else {
     console.error('layr relay: could not start:', err)
   }

@@ -25,18 +25,8 @@ import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
 import { identify, identifyPush, type Identify, type IdentifyPush } from '@libp2p/identify'
 import { ping, type Ping } from '@libp2p/ping'
-import {
-  kadDHT,
-  passthroughMapper,
-  removePrivateAddressesMapper,
-  type KadDHT,
-} from '@libp2p/kad-dht'
-import {
-  circuitRelayServer,
-  RELAY_V2_HOP_CODEC,
-  RELAY_V2_STOP_CODEC,
-  type CircuitRelayService,
-} from '@libp2p/circuit-relay-v2'
+import { kadDHT, passthroughMapper, removePrivateAddressesMapper, type KadDHT } from '@libp2p/kad-dht'
+import { circuitRelayServer, RELAY_V2_HOP_CODEC, RELAY_V2_STOP_CODEC, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { isPrivateIp as libp2pIsPrivateIp } from '@libp2p/utils'
 import type { Listener, Metrics, PeerId, PrivateKey, Stream, Transport } from '@libp2p/interface'
@@ -436,7 +426,12 @@ export async function startRelayP2P(options: StartP2POptions): Promise<RelayP2P>
         ['layr_relay_connections', 'gauge', 'Open libp2p connections (all transports).', node.getConnections().length],
         ['layr_relay_reservations', 'gauge', 'Circuit-relay-v2 reservations held (dropped when the tab disconnects).', node.services.relay.reservations.size],
         ['layr_relay_dht_routing_table_size', 'gauge', 'Peers in the kad-dht routing table.', dht.routingTable?.size ?? 0],
-        ['layr_relay_relayed_bytes_total', 'counter', 'Bytes received on circuit-relay hop/stop streams, both directions: relayed signalling plus the small relay handshakes.', metrics.relayedBytes],
+        [
+          'layr_relay_relayed_bytes_total',
+          'counter',
+          'Bytes received on circuit-relay hop/stop streams, both directions: relayed signalling plus the small relay handshakes.',
+          metrics.relayedBytes,
+        ],
       ])
     },
     async stop() {

@@ -27,10 +27,7 @@ export async function startRelay(config: RelayConfig, p2pConfig: P2PConfig = p2p
   const startedAt = Date.now()
   let p2p: RelayP2P | undefined
   const routes = new Map<string, RouteHandler>([
-    [
-      '/health',
-      (_req, res) => sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
-    ],
+    ['/health', (_req, res) => sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) })],
     [
       '/bootstrap.json',
       (_req, res) => {

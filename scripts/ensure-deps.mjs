@@ -24,7 +24,10 @@ function ensurePackages() {
   const lock = join(root, 'package-lock.json')
   const stamp = join(root, 'node_modules', '.layr-installed')
   const want = existsSync(lock)
-    ? createHash('sha256').update(readFileSync(lock)).update(readFileSync(join(root, 'package.json'))).digest('hex')
+    ? createHash('sha256')
+        .update(readFileSync(lock))
+        .update(readFileSync(join(root, 'package.json')))
+        .digest('hex')
     : 'no-lock'
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return
   console.log('layr: installing npm packages…')
@@ -43,8 +46,7 @@ function ensureChromium() {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
   if (!isRoot) {
     console.error(
-      'layr: Chromium is needed for the browser tests. Install it with `sudo apt-get install chromium`, ' +
-        'or set LAYR_CHROMIUM to a Chromium binary.',
+      'layr: Chromium is needed for the browser tests. Install it with `sudo apt-get install chromium`, ' + 'or set LAYR_CHROMIUM to a Chromium binary.',
     )
     process.exit(1)
   }

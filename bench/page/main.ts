@@ -3,7 +3,13 @@ import './network.ts'
 
 declare global {
   interface Window {
-    bench: { pipelineBench: typeof pipelineBench; encodeOnly: typeof encodeOnly; stageBreakdown: typeof stageBreakdown; fileRead: typeof fileRead; ready: boolean }
+    bench: {
+      pipelineBench: typeof pipelineBench
+      encodeOnly: typeof encodeOnly
+      stageBreakdown: typeof stageBreakdown
+      fileRead: typeof fileRead
+      ready: boolean
+    }
   }
 }
 window.bench = { pipelineBench, encodeOnly, stageBreakdown, fileRead, ready: true }

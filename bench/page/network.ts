@@ -12,7 +12,19 @@
  */
 import { net as layrNet } from '../../src/net/runtime.ts'
 import type { Stream, Connection } from '@libp2p/interface'
-import { Vault, makePolicy, planSegments, segmentSpec, decodeFile, encodeFile, type EncodedSegment, type FetchShare, type FileManifest, type PipelineProgress, type RedundancyPolicy } from '../../src/core/index.ts'
+import {
+  Vault,
+  makePolicy,
+  planSegments,
+  segmentSpec,
+  decodeFile,
+  encodeFile,
+  type EncodedSegment,
+  type FetchShare,
+  type FileManifest,
+  type PipelineProgress,
+  type RedundancyPolicy,
+} from '../../src/core/index.ts'
 import { workerEncoder } from '../../src/adapters/encoding/worker-encoder.ts'
 import type { NetModule } from '../../src/net/runtime.ts'
 import type { PeerNode } from '../../src/net/node.ts'
@@ -279,12 +291,14 @@ async function perHostLanes(frames: number[], send: (peer: string, size: number)
     st.hosts.map(async (peer, h) => {
       const mine = frames.filter((_, i) => i % H === h)
       let next = 0
-      await Promise.all(Array.from({ length: perHost }, async () => {
-        while (next < mine.length) {
-          const conn = await send(peer, mine[next++]!)
-          st.rawConnections.set(peer, conn.id)
-        }
-      }))
+      await Promise.all(
+        Array.from({ length: perHost }, async () => {
+          while (next < mine.length) {
+            const conn = await send(peer, mine[next++]!)
+            st.rawConnections.set(peer, conn.id)
+          }
+        }),
+      )
     }),
   )
 }
@@ -334,10 +348,13 @@ export async function rawPull(lanes = 0, asPlaced = false): Promise<RawResult> {
     const m = st.manifest
     if (!m) throw new Error('benchNet: back up first')
     const byHost = new Map<string, number[]>()
-    for (const seg of m.segments) for (const sh of seg.shares.slice(0, st.policy.k)) byHost.set(sh.holders[0]!, [...(byHost.get(sh.holders[0]!) ?? []), seg.shareSize])
-    await Promise.all([...byHost].map(async ([peer, sizes]) => {
-      for (const size of sizes) await send(peer, size)
-    }))
+    for (const seg of m.segments)
+      for (const sh of seg.shares.slice(0, st.policy.k)) byHost.set(sh.holders[0]!, [...(byHost.get(sh.holders[0]!) ?? []), seg.shareSize])
+    await Promise.all(
+      [...byHost].map(async ([peer, sizes]) => {
+        for (const size of sizes) await send(peer, size)
+      }),
+    )
   } else if (lanes === 0) await perHostLanes(st.pullFrames, send)
   else await sharedLanes(st.pullFrames, lanes, send)
   const ms = performance.now() - t0
@@ -499,9 +516,10 @@ export async function restore(opts: { lookahead?: number; verify?: boolean } = {
     rejected[e.reason] = (rejected[e.reason] ?? 0) + 1
     rejectedDetail ||= `segment ${e.segmentIndex} share ${e.shareIndex}: ${e.reason} ${e.detail ?? ''}`
   }
-  const parts = opts.lookahead === undefined
-    ? lib.restoreFile(lib.libp2pNetwork(node), st.vault, st.manifest, { onProgress })
-    : decodeFile(st.manifest, st.vault, timed, { lookahead: opts.lookahead, onProgress })
+  const parts =
+    opts.lookahead === undefined
+      ? lib.restoreFile(lib.libp2pNetwork(node), st.vault, st.manifest, { onProgress })
+      : decodeFile(st.manifest, st.vault, timed, { lookahead: opts.lookahead, onProgress })
   const kept: Uint8Array[] = []
   for await (const part of parts) {
     const now = performance.now()
@@ -554,10 +572,12 @@ export async function decodeLocal(): Promise<{ ms: number; fetchMs: number }> {
   const local = new Map<string, Uint8Array>()
   const t0 = performance.now()
   for (const seg of st.manifest.segments) {
-    await Promise.all(seg.shares.slice(0, st.policy.k).map(async (sh) => {
-      const bytes = await fetchShare({ segmentIndex: seg.index, shareIndex: sh.index, key: sh.key, root: sh.root, size: seg.shareSize, holders: sh.holders })
-      if (bytes) local.set(`${seg.index}/${sh.index}`, bytes)
-    }))
+    await Promise.all(
+      seg.shares.slice(0, st.policy.k).map(async (sh) => {
+        const bytes = await fetchShare({ segmentIndex: seg.index, shareIndex: sh.index, key: sh.key, root: sh.root, size: seg.shareSize, holders: sh.holders })
+        if (bytes) local.set(`${seg.index}/${sh.index}`, bytes)
+      }),
+    )
   }
   const fetchMs = performance.now() - t0
   const t1 = performance.now()
@@ -591,7 +611,6 @@ export async function warmUp(): Promise<{ ms: number; dialMs: number; rawMs: num
   const t4 = performance.now()
   return { ms: t4 - t0, dialMs: t1 - t0, rawMs: t2 - t1, backupMs: t3 - t2, restoreMs: t4 - t3 }
 }
-
 
 export const benchNet = {
   startHost,

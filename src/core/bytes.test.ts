@@ -1,17 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  base32Decode,
-  base32Encode,
-  concat,
-  equal,
-  fromHex,
-  readU32be,
-  readU64be,
-  toHex,
-  u32be,
-  u64be,
-  utf8,
-} from './bytes.ts'
+import { base32Decode, base32Encode, concat, equal, fromHex, readU32be, readU64be, toHex, u32be, u64be, utf8 } from './bytes.ts'
 import { InvalidInputError } from './errors.ts'
 
 /** Base32 through one big integer, independent of the bit-buffer code under test. */

@@ -128,7 +128,11 @@ const CROCKFORD_VALUES: ReadonlyMap<string, number> = (() => {
     m.set(c, i)
     m.set(c.toLowerCase(), i)
   }
-  for (const [alias, value] of [['O', 0], ['I', 1], ['L', 1]] as const) {
+  for (const [alias, value] of [
+    ['O', 0],
+    ['I', 1],
+    ['L', 1],
+  ] as const) {
     m.set(alias, value)
     m.set(alias.toLowerCase(), value)
   }

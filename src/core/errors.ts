@@ -88,9 +88,7 @@ export class NotEnoughSharesError extends LayrError {
     readonly needed: number,
     readonly failures: readonly ShareFailure[],
   ) {
-    const detail = failures
-      .map((f) => `share ${f.shareIndex} ${f.reason}${f.detail ? ` (${f.detail})` : ''}`)
-      .join(', ')
+    const detail = failures.map((f) => `share ${f.shareIndex} ${f.reason}${f.detail ? ` (${f.detail})` : ''}`).join(', ')
     super(
       `Segment ${segmentIndex} cannot be rebuilt: ${good} good share(s), ${needed} needed` +
         (detail ? `; ${detail}` : '') +

@@ -133,8 +133,7 @@ const u64be = (x: number): Buffer => {
 }
 
 // §1: HKDF-SHA256, AES-256-GCM (ciphertext ‖ tag), Ed25519.
-const hkdf = (ikm: Uint8Array, info: Uint8Array, length = 32): Buffer =>
-  Buffer.from(hkdfSync('sha256', ikm, C.bytes('HKDF_SALT'), info, length))
+const hkdf = (ikm: Uint8Array, info: Uint8Array, length = 32): Buffer => Buffer.from(hkdfSync('sha256', ikm, C.bytes('HKDF_SALT'), info, length))
 
 function gcmSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer {
   const c = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: C.num('TAG_SIZE') })
@@ -221,16 +220,13 @@ type VaultKeys = ReturnType<typeof vaultKeys>
 // §5: the file key.
 const fileAesKey = (fileKey: Uint8Array, fileId: Uint8Array) => hkdf(fileKey, cat(C.bytes('INFO_FILE_KEY'), fileId))
 const fileCommitment = (fileKey: Uint8Array, fileId: Uint8Array) => hkdf(fileKey, cat(C.bytes('INFO_FILE_COMMIT'), fileId))
-const wrapFileKey = (wrapKey: Uint8Array, nonce: Uint8Array, fileId: Uint8Array, fileKey: Uint8Array) =>
-  cat(nonce, gcmSeal(wrapKey, nonce, fileId, fileKey))
-const unwrapFileKey = (wrapKey: Uint8Array, fileId: Uint8Array, wrapped: Uint8Array) =>
-  gcmOpen(wrapKey, wrapped.subarray(0, 12), fileId, wrapped.subarray(12))
+const wrapFileKey = (wrapKey: Uint8Array, nonce: Uint8Array, fileId: Uint8Array, fileKey: Uint8Array) => cat(nonce, gcmSeal(wrapKey, nonce, fileId, fileKey))
+const unwrapFileKey = (wrapKey: Uint8Array, fileId: Uint8Array, wrapped: Uint8Array) => gcmOpen(wrapKey, wrapped.subarray(0, 12), fileId, wrapped.subarray(12))
 
 // §6: chunk encryption.
 const chunkPlaintext = (): number => C.num('CHUNK_SIZE') - C.num('TAG_SIZE')
 const chunkNonce = (s: number, j: number): Buffer => cat(u64be(s), u32be(j))
-const chunkAd = (fileId: Uint8Array, s: number, last: boolean): Buffer =>
-  cat(C.bytes('CHUNK_AD_LABEL'), fileId, u64be(s), Uint8Array.of(last ? 1 : 0))
+const chunkAd = (fileId: Uint8Array, s: number, last: boolean): Buffer => cat(C.bytes('CHUNK_AD_LABEL'), fileId, u64be(s), Uint8Array.of(last ? 1 : 0))
 
 function encryptSegment(aesKey: Uint8Array, fileId: Uint8Array, s: number, p: Uint8Array): Buffer {
   const cp = chunkPlaintext()
@@ -341,7 +337,10 @@ function rsDecode(shares: ReadonlyMap<number, Uint8Array>, k: number, n: number)
   const present = [...shares.keys()].sort((a, b) => a - b).slice(0, k)
   if (present.length < k) throw new Error('fewer than k shares')
   const e = rsMatrix(k, n)
-  return applyRows(matInvert(present.map((p) => e[p] as number[])), present.map((p) => shares.get(p) as Uint8Array))
+  return applyRows(
+    matInvert(present.map((p) => e[p] as number[])),
+    present.map((p) => shares.get(p) as Uint8Array),
+  )
 }
 
 // §9: Merkle tree.
@@ -350,7 +349,7 @@ function merkleLevels(share: Uint8Array): Buffer[][] {
   const leaf = C.num('LEAF_SIZE')
   if (share.length === 0 || share.length % leaf !== 0) throw new Error('not whole leaves')
   const levels: Buffer[][] = [Array.from({ length: share.length / leaf }, (_, i) => sha256(share.subarray(i * leaf, (i + 1) * leaf)))]
-  for (let level = levels[0] as Buffer[]; level.length > 1; ) {
+  for (let level = levels[0] as Buffer[]; level.length > 1;) {
     const next: Buffer[] = []
     for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? nodeHash(level[i] as Buffer, level[i + 1] as Buffer) : (level[i] as Buffer))
     levels.push(next)
@@ -710,7 +709,10 @@ function refExampleShares(): Buffer[] {
   const block = Buffer.alloc(k * seg.shareSize)
   ct.copy(block)
   for (let p = ct.length; p < block.length; p++) block[p] = (5 * p + 1) % 256
-  return rsEncode(Array.from({ length: k }, (_, j) => block.subarray(j * seg.shareSize, (j + 1) * seg.shareSize)), n)
+  return rsEncode(
+    Array.from({ length: k }, (_, j) => block.subarray(j * seg.shareSize, (j + 1) * seg.shareSize)),
+    n,
+  )
 }
 
 function subsets(n: number, k: number): number[][] {
@@ -730,8 +732,20 @@ describe('FORMAT.md itself', () => {
     expect(CONSTANTS.size).toBeGreaterThanOrEqual(30)
     expect([...VECTORS.keys()].sort()).toEqual(
       [
-        'recovery-text', 'vault-keys', 'file-key', 'chunks', 'segment-layout', 'reed-solomon', 'merkle',
-        'share-key', 'manifest-body', 'manifest-envelope', 'record', 'tombstone', 'example-file', 'share-auth',
+        'recovery-text',
+        'vault-keys',
+        'file-key',
+        'chunks',
+        'segment-layout',
+        'reed-solomon',
+        'merkle',
+        'share-key',
+        'manifest-body',
+        'manifest-envelope',
+        'record',
+        'tombstone',
+        'example-file',
+        'share-auth',
       ].sort(),
     )
   })
@@ -808,7 +822,10 @@ describe('§5 file key', () => {
     expect(hexOf((await FileCipher.fromKey(fileKey, fileId)).commitment)).toBe(fileKeyV.keyCommitment)
     const vault = await Vault.fromSecret(hex(keysV.secret))
     const nonce = hex(fileKeyV.wrapNonce)
-    const wrapped = await withRandom((t) => t.set(nonce), () => vault.wrapFileKey(fileKey, fileId))
+    const wrapped = await withRandom(
+      (t) => t.set(nonce),
+      () => vault.wrapFileKey(fileKey, fileId),
+    )
     expect(hexOf(wrapped)).toBe(fileKeyV.wrappedKey)
     expect(hexOf(await vault.unwrapFileKey(hex(fileKeyV.wrappedKey), fileId))).toBe(fileKeyV.fileKey)
   })
@@ -885,8 +902,7 @@ describe('§7 segments and share sizes', () => {
 })
 
 describe('§8 Reed-Solomon', () => {
-  const split = (data: Buffer, k: number): Buffer[] =>
-    Array.from({ length: k }, (_, j) => data.subarray((j * data.length) / k, ((j + 1) * data.length) / k))
+  const split = (data: Buffer, k: number): Buffer[] => Array.from({ length: k }, (_, j) => data.subarray((j * data.length) / k, ((j + 1) * data.length) / k))
 
   it('Layr codes and rebuilds the vector', () => {
     for (const v of rsV) {
@@ -1026,9 +1042,20 @@ describe('§13 records and tombstones', () => {
 
 describe('§17 the share protocol', () => {
   interface AuthVector {
-    secret: string; host: string; key: string; root: string; size: number; time: number; deleteTime: number
-    storeMessage: string; storeSignature: string; deleteMessage: string; deleteSignature: string
-    readRecordsMessage: string; readRecordsSignature: string; storeHeader: string
+    secret: string
+    host: string
+    key: string
+    root: string
+    size: number
+    time: number
+    deleteTime: number
+    storeMessage: string
+    storeSignature: string
+    deleteMessage: string
+    deleteSignature: string
+    readRecordsMessage: string
+    readRecordsSignature: string
+    storeHeader: string
   }
   const v = vector<AuthVector>('share-auth')
 
@@ -1047,8 +1074,13 @@ describe('§17 the share protocol', () => {
     expect(hexOf(vault.sign(hex(v.deleteMessage)))).toBe(v.deleteSignature)
     expect(hexOf(vault.sign(hex(v.readRecordsMessage)))).toBe(v.readRecordsSignature)
     const head = encodeRequest({
-      type: 'store', key: hex(v.key), root: hex(v.root), owner: vault.ownerPublicKey, time: v.time,
-      signature: hex(v.storeSignature), bytes: new Uint8Array(v.size),
+      type: 'store',
+      key: hex(v.key),
+      root: hex(v.root),
+      owner: vault.ownerPublicKey,
+      time: v.time,
+      signature: hex(v.storeSignature),
+      bytes: new Uint8Array(v.size),
     }).head
     expect(hexOf(head)).toBe(v.storeHeader)
     expect(decodeRequestHead(hex(v.storeHeader))).toMatchObject({ type: 'store', body: v.size, time: v.time })
@@ -1065,8 +1097,13 @@ describe('§17 the share protocol', () => {
     expect(edSign(keys.signingSeed, del).toString('hex')).toBe(v.deleteSignature)
     expect(edSign(keys.signingSeed, read).toString('hex')).toBe(v.readRecordsSignature)
     const header = cborEncode({
-      type: 'store', key: hex(v.key), root: hex(v.root), owner: keys.ownerPublicKey, time: v.time,
-      signature: hex(v.storeSignature), body: v.size,
+      type: 'store',
+      key: hex(v.key),
+      root: hex(v.root),
+      owner: keys.ownerPublicKey,
+      time: v.time,
+      signature: hex(v.storeSignature),
+      body: v.size,
     })
     expect(header.toString('hex')).toBe(v.storeHeader)
   })
@@ -1080,7 +1117,11 @@ describe('§15 the example file', () => {
     expect(exampleV.recoveryText).toBe(recoveryV.text)
     expect(MANIFEST.size).toBe(plaintext.length)
     expect(hexOf(MANIFEST.fileId)).toBe(exampleV.fileId)
-    expect({ k: MANIFEST.codec.k, n: MANIFEST.codec.n, shareSize: MANIFEST.codec.shareSize }).toEqual({ k: exampleV.k, n: exampleV.n, shareSize: exampleV.shareSize })
+    expect({ k: MANIFEST.codec.k, n: MANIFEST.codec.n, shareSize: MANIFEST.codec.shareSize }).toEqual({
+      k: exampleV.k,
+      n: exampleV.n,
+      shareSize: exampleV.shareSize,
+    })
     expect(MANIFEST.segments.length).toBe(1)
     const { index, plaintextLength, ciphertextLength: ct, shareSize } = entry!
     expect({ index, plaintextLength, ciphertextLength: ct, shareSize }).toEqual(exampleV.segment)
@@ -1158,7 +1199,10 @@ describe('interoperability beyond the vectors', () => {
       const seg = segmentOf(file.length, k, shareSize, i)
       const ct = encryptSegment(aesKey, fileId, i, file.subarray(seg.offset, seg.offset + seg.plaintextLength))
       const block = cat(ct, randomBytes(k * seg.shareSize - ct.length))
-      const coded = rsEncode(Array.from({ length: k }, (_, j) => block.subarray(j * seg.shareSize, (j + 1) * seg.shareSize)), n)
+      const coded = rsEncode(
+        Array.from({ length: k }, (_, j) => block.subarray(j * seg.shareSize, (j + 1) * seg.shareSize)),
+        n,
+      )
       shares.push(coded)
       segments.push({
         index: i,
@@ -1169,15 +1213,33 @@ describe('interoperability beyond the vectors', () => {
       })
     }
     const body = cborEncode({
-      version: C.num('MANIFEST_VERSION'), fileId, owner: keys.ownerPublicKey, revision: 0, name: 'from the spec', size: file.length,
-      type: '', createdAt: 1_764_547_200_000,
-      codec: { cipher: C.str('CIPHER_NAME'), chunkSize: C.num('CHUNK_SIZE'), erasure: C.str('ERASURE_NAME'), k, n, repairThreshold: n, shareSize, segmentSize, leafSize: C.num('LEAF_SIZE') },
-      wrappedKey: wrapFileKey(keys.wrapKey, randomBytes(12), fileId, fileKey), keyCommitment: fileCommitment(fileKey, fileId), segments,
+      version: C.num('MANIFEST_VERSION'),
+      fileId,
+      owner: keys.ownerPublicKey,
+      revision: 0,
+      name: 'from the spec',
+      size: file.length,
+      type: '',
+      createdAt: 1_764_547_200_000,
+      codec: {
+        cipher: C.str('CIPHER_NAME'),
+        chunkSize: C.num('CHUNK_SIZE'),
+        erasure: C.str('ERASURE_NAME'),
+        k,
+        n,
+        repairThreshold: n,
+        shareSize,
+        segmentSize,
+        leafSize: C.num('LEAF_SIZE'),
+      },
+      wrappedKey: wrapFileKey(keys.wrapKey, randomBytes(12), fileId, fileKey),
+      keyCommitment: fileCommitment(fileKey, fileId),
+      segments,
     })
     const { envelope } = sealEnvelope(keys, body, randomBytes(12))
     const vault = await Vault.fromRecoveryText(recoveryText(secret))
     const manifest = await openManifest(envelope, vault)
-    const fetch: FetchShare = async (ref) => (ref.shareIndex === (ref.segmentIndex % n) ? undefined : shares[ref.segmentIndex]?.[ref.shareIndex]?.slice())
+    const fetch: FetchShare = async (ref) => (ref.shareIndex === ref.segmentIndex % n ? undefined : shares[ref.segmentIndex]?.[ref.shareIndex]?.slice())
     expect(Buffer.from(await decodeAll(manifest, vault, fetch)).equals(file)).toBe(true)
   })
 })

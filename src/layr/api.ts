@@ -58,7 +58,13 @@ export type LayrBackupProgress =
 export type LayrRestoreProgress =
   | PipelineProgress
   /** A host answered with bytes that fail their Merkle root (or could not be reached). */
-  | { readonly type: 'restore:bad-host'; readonly peer: string; readonly segmentIndex: number; readonly shareIndex: number; readonly reason: 'corrupt' | 'unreachable' | 'missing' }
+  | {
+      readonly type: 'restore:bad-host'
+      readonly peer: string
+      readonly segmentIndex: number
+      readonly shareIndex: number
+      readonly reason: 'corrupt' | 'unreachable' | 'missing'
+    }
 
 export interface RestoreReport {
   readonly bytes: number

@@ -16,7 +16,14 @@ function parts(g: Grid, me: string, records = new MemoryRecordStore()): LayrPart
   let settings: StoredSettings = { ...DEFAULT_SETTINGS, k: 2, n: 3, hostingEnabled: false }
   let health = new Map<string, FileHealth>()
   let started = false
-  const status = { peerId: me, addresses: [], relays: { targets: [], connected: [], failures: 0, lastError: undefined }, connections: [], dhtRoutingTableSize: 0, closedWithError: [] } satisfies NetworkStatus
+  const status = {
+    peerId: me,
+    addresses: [],
+    relays: { targets: [], connected: [], failures: 0, lastError: undefined },
+    connections: [],
+    dhtRoutingTableSize: 0,
+    closedWithError: [],
+  } satisfies NetworkStatus
   return {
     stored,
     records,

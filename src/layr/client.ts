@@ -484,4 +484,3 @@ class LayrClient implements Layr {
 export class InvalidQuotaError extends LayrError {
   override readonly name = 'InvalidQuotaError'
 }
-

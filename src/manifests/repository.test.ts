@@ -60,7 +60,10 @@ describe('ManifestRepository', () => {
     const repo = new ManifestRepository(owner, local)
     const g = new Grid(3)
     g.now = Date.now()
-    const real: FileManifest = await backupFile(g.network('o'), owner, new Blob([patternBytes(1000)]), { policy: makePolicy({ k: 1, n: 2 }), shareSize: LEAF_SIZE })
+    const real: FileManifest = await backupFile(g.network('o'), owner, new Blob([patternBytes(1000)]), {
+      policy: makePolicy({ k: 1, n: 2 }),
+      shareSize: LEAF_SIZE,
+    })
     const otherFile = new Uint8Array(16).fill(9)
     await local.put(signRecord(owner, otherFile, real.revision, await sealManifest(real, owner)))
     expect(await repo.live()).toEqual([])

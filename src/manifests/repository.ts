@@ -47,7 +47,9 @@ export class ManifestRepository {
     const record = signRecord(this.vault, manifest.fileId, manifest.revision, await sealManifest(manifest, this.vault))
     const kept = await this.local.put(record)
     if (kept.revision !== record.revision) {
-      throw new StaleRevisionError(`File ${toHex(manifest.fileId)} already has revision ${kept.revision}, newer than this one (${record.revision}); look again at the file list and retry.`)
+      throw new StaleRevisionError(
+        `File ${toHex(manifest.fileId)} already has revision ${kept.revision}, newer than this one (${record.revision}); look again at the file list and retry.`,
+      )
     }
     this.#opened.set(toHex(manifest.fileId), { revision: manifest.revision, manifest })
     return { record, published: net ? await this.publish(record, net, options) : { peers: [], failures: [] } }

@@ -54,7 +54,9 @@ export function parseBootstrap(body: unknown, secureOnly: boolean): BootstrapInf
     if (typeof text !== 'string') continue
     let names: string[]
     try {
-      names = multiaddr(text).getComponents().map((c) => c.name)
+      names = multiaddr(text)
+        .getComponents()
+        .map((c) => c.name)
     } catch {
       continue
     }

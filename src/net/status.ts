@@ -16,7 +16,12 @@ export interface NetworkStatus {
   readonly peerId: string
   /** Our dialable /p2p-circuit/webrtc addresses (empty until a relay reservation). */
   readonly addresses: readonly string[]
-  readonly relays: { readonly targets: readonly string[]; readonly connected: readonly string[]; readonly failures: number; readonly lastError: string | undefined }
+  readonly relays: {
+    readonly targets: readonly string[]
+    readonly connected: readonly string[]
+    readonly failures: number
+    readonly lastError: string | undefined
+  }
   readonly connections: readonly ConnectionInfo[]
   readonly dhtRoutingTableSize: number
   /** The last connections that closed with an error. */
@@ -24,7 +29,10 @@ export interface NetworkStatus {
 }
 
 export function circuitAddresses(node: PeerNode): string[] {
-  return node.getMultiaddrs().filter(isAnnounceable).map((ma) => ma.toString())
+  return node
+    .getMultiaddrs()
+    .filter(isAnnounceable)
+    .map((ma) => ma.toString())
 }
 
 export function connectionKind(conn: { remoteAddr: { toString(): string }; limits?: unknown; direct?: boolean }): ConnectionInfo['kind'] {

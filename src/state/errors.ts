@@ -23,7 +23,16 @@ const INPUT = new Set([
   'VaultLockedError',
 ])
 /** Errors that lost or refused data: the strongest tone. */
-const DANGER = new Set(['NotEnoughSharesError', 'CorruptDataError', 'TruncatedDataError', 'WrongKeyError', 'ManifestCorruptError', 'ManifestSignatureError', 'QuotaExceededError', 'LockedVaultCorruptError'])
+const DANGER = new Set([
+  'NotEnoughSharesError',
+  'CorruptDataError',
+  'TruncatedDataError',
+  'WrongKeyError',
+  'ManifestCorruptError',
+  'ManifestSignatureError',
+  'QuotaExceededError',
+  'LockedVaultCorruptError',
+])
 
 export function isCancellation(err: unknown): boolean {
   const name = (err as { name?: unknown } | null)?.name

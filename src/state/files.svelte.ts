@@ -211,7 +211,9 @@ export class FilesState {
       this.entries = this.entries.filter((f) => f.id !== entry.id)
       this.notice =
         `${entry.name} is deleted; ${plural(report.deleted, 'share')} removed from ${plural(entry.hosts.length, 'host')}.` +
-        (report.unreachable > 0 ? ` ${plural(report.unreachable, 'share')} sat on hosts that were away: they hold only encrypted bytes nobody else can read.` : '')
+        (report.unreachable > 0
+          ? ` ${plural(report.unreachable, 'share')} sat on hosts that were away: they hold only encrypted bytes nobody else can read.`
+          : '')
       this.problem = undefined
     } catch (err) {
       this.problem = describeError(err)

@@ -15,10 +15,18 @@ function status(connections: Array<[string, NetworkStatus['connections'][number]
 
 describe('peerRows', () => {
   it('merges connections per peer (best kind wins) with placements, relays first then by shares', () => {
-    const rows = peerRows(status([['R', 'websocket'], ['a', 'relayed'], ['a', 'webrtc'], ['b', 'webrtc']]), [
-      { peerId: 'b', shares: 4, connected: true },
-      { peerId: 'gone', shares: 6, connected: false },
-    ])
+    const rows = peerRows(
+      status([
+        ['R', 'websocket'],
+        ['a', 'relayed'],
+        ['a', 'webrtc'],
+        ['b', 'webrtc'],
+      ]),
+      [
+        { peerId: 'b', shares: 4, connected: true },
+        { peerId: 'gone', shares: 6, connected: false },
+      ],
+    )
     expect(rows.map((r) => [r.peerId, r.kind, r.connections, r.shares, r.relay])).toEqual([
       ['R', 'websocket', 1, 0, true],
       ['gone', undefined, 0, 6, false],
@@ -34,7 +42,17 @@ describe('summarize', () => {
     [undefined, false, 'Offline', 'warning'],
     [status([], ['R'], []), false, 'Connecting…', 'warning'],
     [status([['R', 'websocket']]), false, 'Online, no peers yet', 'ok'],
-    [status([['R', 'websocket'], ['a', 'webrtc'], ['a', 'relayed'], ['b', 'webrtc']]), false, 'Online · 2 peers', 'ok'],
+    [
+      status([
+        ['R', 'websocket'],
+        ['a', 'webrtc'],
+        ['a', 'relayed'],
+        ['b', 'webrtc'],
+      ]),
+      false,
+      'Online · 2 peers',
+      'ok',
+    ],
   ])('%#', (s, starting, label, tone) => {
     expect(summarize(s, starting, undefined)).toEqual({ label, tone })
   })
@@ -42,7 +60,18 @@ describe('summarize', () => {
 
 describe('layoutPeerMap', () => {
   it('puts peers on a ring from the top, capped, with bigger nodes for more shares', () => {
-    const rows = peerRows(status([['a', 'webrtc'], ['b', 'webrtc'], ['c', 'webrtc'], ['d', 'webrtc']], []), [{ peerId: 'a', shares: 16, connected: true }])
+    const rows = peerRows(
+      status(
+        [
+          ['a', 'webrtc'],
+          ['b', 'webrtc'],
+          ['c', 'webrtc'],
+          ['d', 'webrtc'],
+        ],
+        [],
+      ),
+      [{ peerId: 'a', shares: 16, connected: true }],
+    )
     const { nodes, hidden } = layoutPeerMap(rows, 100, 3)
     expect(hidden).toBe(1)
     expect(nodes).toHaveLength(3)

@@ -31,7 +31,10 @@ export interface PeerRow {
 /** Connected peers and the peers holding this vault's shares, relays first, then by shares. */
 export function peerRows(status: NetworkStatus | undefined, placements: readonly PeerPlacement[]): PeerRow[] {
   const relays = new Set(status?.relays.targets ?? [])
-  const rows = new Map<string, { kind: ConnectionKind | undefined; connections: number; direction: 'inbound' | 'outbound' | undefined; rttMs: number | undefined; shares: number }>()
+  const rows = new Map<
+    string,
+    { kind: ConnectionKind | undefined; connections: number; direction: 'inbound' | 'outbound' | undefined; rttMs: number | undefined; shares: number }
+  >()
   for (const c of status?.connections ?? []) {
     const row = rows.get(c.peerId) ?? { kind: undefined, connections: 0, direction: undefined, rttMs: undefined, shares: 0 }
     row.connections++
@@ -49,7 +52,13 @@ export function peerRows(status: NetworkStatus | undefined, placements: readonly
   }
   return [...rows]
     .map(([peerId, r]) => ({ peerId, ...r, relay: relays.has(peerId) }))
-    .sort((a, b) => Number(b.relay) - Number(a.relay) || b.shares - a.shares || Number(b.kind !== undefined) - Number(a.kind !== undefined) || a.peerId.localeCompare(b.peerId))
+    .sort(
+      (a, b) =>
+        Number(b.relay) - Number(a.relay) ||
+        b.shares - a.shares ||
+        Number(b.kind !== undefined) - Number(a.kind !== undefined) ||
+        a.peerId.localeCompare(b.peerId),
+    )
 }
 
 export interface NetworkSummary {

@@ -102,11 +102,15 @@ export class BackupTracker {
     switch (e.type) {
       case 'stage':
         this.#stage =
-          e.stage === 'finding-hosts' ? 'finding-hosts'
-          : e.stage === 'encrypting' ? 'encoding'
-          : e.stage === 'placing' ? 'placing'
-          : e.stage === 'saving-manifest' ? 'saving'
-          : 'done'
+          e.stage === 'finding-hosts'
+            ? 'finding-hosts'
+            : e.stage === 'encrypting'
+              ? 'encoding'
+              : e.stage === 'placing'
+                ? 'placing'
+                : e.stage === 'saving-manifest'
+                  ? 'saving'
+                  : 'done'
         break
       case 'place:hosts':
         this.#hosts = e.hosts

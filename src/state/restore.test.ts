@@ -3,23 +3,25 @@ import type { RestoreOptions } from '../layr/api.ts'
 import { NotEnoughSharesError } from '../core/errors.ts'
 import { RestoreTask, blobSink, chooseSaveTarget, type RestoreFn } from './restore.ts'
 
-const fakeRestore = (chunks: Uint8Array[], fail?: unknown): RestoreFn => async (_id, sink, options: RestoreOptions) => {
-  const total = chunks.reduce((n, c) => n + c.length, 0)
-  const w = sink.getWriter()
-  options.onProgress?.({ type: 'decode:start', bytesTotal: total, segments: chunks.length })
-  let done = 0
-  for (const [i, c] of chunks.entries()) {
-    if (fail && i === 1) {
-      await w.abort(fail)
-      throw fail
+const fakeRestore =
+  (chunks: Uint8Array[], fail?: unknown): RestoreFn =>
+  async (_id, sink, options: RestoreOptions) => {
+    const total = chunks.reduce((n, c) => n + c.length, 0)
+    const w = sink.getWriter()
+    options.onProgress?.({ type: 'decode:start', bytesTotal: total, segments: chunks.length })
+    let done = 0
+    for (const [i, c] of chunks.entries()) {
+      if (fail && i === 1) {
+        await w.abort(fail)
+        throw fail
+      }
+      await w.write(c)
+      done += c.length
+      options.onProgress?.({ type: 'decode:segment', segmentIndex: i, bytesDone: done, bytesTotal: total })
     }
-    await w.write(c)
-    done += c.length
-    options.onProgress?.({ type: 'decode:segment', segmentIndex: i, bytesDone: done, bytesTotal: total })
+    options.onProgress?.({ type: 'decode:done', bytesTotal: total })
+    await w.close()
   }
-  options.onProgress?.({ type: 'decode:done', bytesTotal: total })
-  await w.close()
-}
 
 describe('chooseSaveTarget', () => {
   it('falls back to a download of one Blob when there is no picker', async () => {
@@ -59,7 +61,10 @@ describe('RestoreTask', () => {
     const got: Blob[] = []
     const task = new RestoreTask({ id: 'f', name: 'x', size: 6 })
     const err = new NotEnoughSharesError(0, 1, 2, [])
-    await task.run(fakeRestore([new Uint8Array(3), new Uint8Array(3)], err), blobSink('', (b) => got.push(b)))
+    await task.run(
+      fakeRestore([new Uint8Array(3), new Uint8Array(3)], err),
+      blobSink('', (b) => got.push(b)),
+    )
     expect(task.view().progress.stage).toBe('failed')
     expect(task.view().problem).toMatchObject({ name: 'NotEnoughSharesError', tone: 'danger' })
     expect(task.view().problem!.message).toContain('cannot be rebuilt')

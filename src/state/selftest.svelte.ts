@@ -1,14 +1,6 @@
 import { createWorkerHasher } from '../adapters/hashing/worker-hasher.ts'
 import { workerEncoder } from '../adapters/encoding/worker-encoder.ts'
-import {
-  DEFAULT_POLICY,
-  Vault,
-  encodeFile,
-  decodeFile,
-  LayrError,
-  type FetchShare,
-  type PipelineProgress,
-} from '../core/index.ts'
+import { DEFAULT_POLICY, Vault, encodeFile, decodeFile, LayrError, type FetchShare, type PipelineProgress } from '../core/index.ts'
 
 export type SelfTestStage = 'idle' | 'encoding' | 'decoding' | 'done' | 'failed'
 

@@ -23,9 +23,7 @@ export async function runIdbShareStoreContract(options: { smallCapacity?: number
       await c.run({
         open: () => openIdbShareStore(name),
         reopen: () => openIdbShareStore(name),
-        ...(options.smallCapacity
-          ? { openSmall: async () => ({ store: await openIdbShareStore(name), capacity: options.smallCapacity! }) }
-          : {}),
+        ...(options.smallCapacity ? { openSmall: async () => ({ store: await openIdbShareStore(name), capacity: options.smallCapacity! }) } : {}),
       })
       results.push({ name: c.name, ok: true })
     } catch (err) {

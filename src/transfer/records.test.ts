@@ -79,7 +79,9 @@ describe('record sync against hostile record peers (on the grid)', () => {
     await publishRecord(g.network('owner'), live, { copies: 3 })
     const liar = g.peers[0]!
     g.lie(liar.id, (req, res) =>
-      req.type === 'record-list' && res.status === 'ok' ? { ...res, entries: [{ fileId: fileA, revision: TOMBSTONE, tombstone: new Uint8Array(64).fill(7) }] } : res,
+      req.type === 'record-list' && res.status === 'ok'
+        ? { ...res, entries: [{ fileId: fileA, revision: TOMBSTONE, tombstone: new Uint8Array(64).fill(7) }] }
+        : res,
     )
     const res = await syncRecords(g.network('device-2'), owner)
     expect(byFile(res.records, fileA)).toMatchObject({ revision: 2 })

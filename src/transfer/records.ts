@@ -46,7 +46,7 @@ export async function publishRecord(
   const peers: string[] = []
   const failures: Array<{ peer: string; reason: string }> = []
   // In waves of `copies`, closest first, until enough peers keep it.
-  for (let i = 0; i < candidates.length && peers.length < copies; ) {
+  for (let i = 0; i < candidates.length && peers.length < copies;) {
     const wave = candidates.slice(i, i + copies - peers.length)
     i += wave.length
     await Promise.all(
@@ -176,7 +176,8 @@ export async function syncRecords(
     for (const [peer, list] of lists) {
       if (liars.has(peer) || (list.get(file) ?? -1) >= r.revision) continue
       pushes.push(
-        net.request(peer, { type: 'record-put', record: r }, { timeoutMs: getTimeoutMs, ...sig })
+        net
+          .request(peer, { type: 'record-put', record: r }, { timeoutMs: getTimeoutMs, ...sig })
           .then((res) => void (res.status === 'ok' && republished++))
           .catch(() => {}),
       )

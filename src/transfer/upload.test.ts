@@ -129,7 +129,10 @@ describe('upload on the grid', () => {
     const { g, owner, net } = await setup(5)
     let stores = 0
     for (const p of g.peers) g.intercept(p.id, (req) => (req.type === 'store' && ++stores > 5 ? { status: 'over-quota', message: 'full now' } : undefined))
-    await expect(backupFile(net, owner, file(4, 5), { policy, shareSize: SHARE })).rejects.toMatchObject({ name: 'PlacementError', message: expect.stringMatching(/full now/) })
+    await expect(backupFile(net, owner, file(4, 5), { policy, shareSize: SHARE })).rejects.toMatchObject({
+      name: 'PlacementError',
+      message: expect.stringMatching(/full now/),
+    })
     expect(await held(g)).toBe(0)
   })
 

@@ -136,7 +136,11 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
     )
   }
   onProgress?.({ type: 'place:plan', hosts: plan.hosts, spares: plan.spares, reduced: plan.reduced })
-  const placement = new Placement(plan, new Map(hosts.map((h) => [h.peerId, h.free])), hosts.map((h) => h.peerId))
+  const placement = new Placement(
+    plan,
+    new Map(hosts.map((h) => [h.peerId, h.free])),
+    hosts.map((h) => h.peerId),
+  )
   const landed: Array<{ peer: string; key: Uint8Array }> = []
   const holders = new Map<string, string>() // "segment/share" → peer
 
@@ -176,7 +180,9 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
         last = (err as Error).message
         placement.fail(peer)
         if (tries >= TRIES_PER_SHARE) {
-          throw new PlacementError(`Segment ${segment.index}: share ${share.shareIndex} was refused by ${tries} hosts (the last said: ${(err as Error).message}). Wait for more hosts, or free space.`)
+          throw new PlacementError(
+            `Segment ${segment.index}: share ${share.shareIndex} was refused by ${tries} hosts (the last said: ${(err as Error).message}). Wait for more hosts, or free space.`,
+          )
         }
       }
     }

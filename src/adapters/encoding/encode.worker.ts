@@ -42,8 +42,7 @@ scope.onmessage = async (event: MessageEvent<EncodeWorkerRequest>) => {
     if (!s) throw new Error('unknown encoding session')
     const { spec } = msg
     const plaintext = new Uint8Array(msg.plain, 0, spec.plaintextLength)
-    const buffers =
-      msg.data && msg.parity ? { data: msg.data, parity: msg.parity } : allocateBuffers(s.k, s.n, spec.shareSize)
+    const buffers = msg.data && msg.parity ? { data: msg.data, parity: msg.parity } : allocateBuffers(s.k, s.n, spec.shareSize)
     await codeSegment(await s.cipher, s.rs, spec, plaintext, buffers)
     const roots = await segmentRoots(buffers, spec.shareSize)
     reply = { job: msg.job, ok: true, plain: msg.plain, data: buffers.data, parity: buffers.parity, roots }

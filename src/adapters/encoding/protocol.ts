@@ -15,5 +15,12 @@ export type EncodeWorkerRequest =
   | { readonly type: 'close'; readonly session: number }
 
 export type EncodeWorkerResponse =
-  | { readonly job: number; readonly ok: true; readonly plain: ArrayBuffer; readonly data: ArrayBuffer; readonly parity: ArrayBuffer; readonly roots: Uint8Array[] }
+  | {
+      readonly job: number
+      readonly ok: true
+      readonly plain: ArrayBuffer
+      readonly data: ArrayBuffer
+      readonly parity: ArrayBuffer
+      readonly roots: Uint8Array[]
+    }
   | { readonly job: number; readonly ok: false; readonly plain: ArrayBuffer; readonly name: string; readonly message: string }

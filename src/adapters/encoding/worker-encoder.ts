@@ -49,10 +49,11 @@ export function workerEncoder(workers = defaultWorkers()): EncoderFactory {
       }
       w.onerror = (e) => {
         const err = new EncodeWorkerError('EncodeWorkerError', `An encoding worker failed: ${e.message || 'unknown error'}. Reload the page and try again.`)
-        for (const [job, p] of pending) if (p.worker === i) {
-          pending.delete(job)
-          p.reject(err)
-        }
+        for (const [job, p] of pending)
+          if (p.worker === i) {
+            pending.delete(job)
+            p.reject(err)
+          }
       }
       load.push(0)
       return w

@@ -153,9 +153,7 @@ describe('FileCipher: known answers', () => {
     const plaintext = new Uint8Array(300000).map((_, i) => i & 255)
     const ct = await cipher.encryptSegment(0, plaintext)
     expect(ct.length).toBe(300032)
-    expect(createHash('sha256').update(ct).digest('hex')).toBe(
-      '4ca1f4dbba8c8e13e5735088d4ac616c496a95da0cb34203bdd4502c0cd6f700',
-    )
+    expect(createHash('sha256').update(ct).digest('hex')).toBe('4ca1f4dbba8c8e13e5735088d4ac616c496a95da0cb34203bdd4502c0cd6f700')
     expect(toHex(cipher.commitment)).toBe('63f03db6f3bad7c861dd8add1797a384a6a8053c1a0a561f4054e6934816ceb8')
     expectSameBytes(ct, independentEncrypt(KEY_0_31, ID_0_15, 0, plaintext))
   })
@@ -189,12 +187,8 @@ describe('FileCipher: known answers', () => {
       key: 'feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308',
       iv: 'cafebabefacedbaddecaf888',
       aad: 'feedfacedeadbeeffeedfacedeadbeefabaddad2',
-      pt:
-        'd9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72' +
-        '1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39',
-      ct:
-        '522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa' +
-        '8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662',
+      pt: 'd9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72' + '1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39',
+      ct: '522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa' + '8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662',
       tag: '76fc6ece0f4e1768cddf8853bb2d551b',
     },
   ]
@@ -217,7 +211,10 @@ describe('FileCipher: wrong keys and damaged data', () => {
     expect(() => other.checkCommitment(cipher.commitment)).toThrow(WrongKeyError)
     expect(() => cipher.checkCommitment(new Uint8Array(31))).toThrow(/32 bytes, got 31/)
     // Same key, another file: another commitment.
-    const moved = await FileCipher.fromKey(KEY_0_31, ID_0_15.map((b) => b ^ 0xff))
+    const moved = await FileCipher.fromKey(
+      KEY_0_31,
+      ID_0_15.map((b) => b ^ 0xff),
+    )
     const orig = await FileCipher.fromKey(KEY_0_31, ID_0_15)
     expect(() => moved.checkCommitment(orig.commitment)).toThrow(WrongKeyError)
   })
@@ -269,9 +266,7 @@ describe('FileCipher: wrong keys and damaged data', () => {
   it('detects a dropped middle chunk and data cut inside a chunk', async () => {
     const { cipher } = await FileCipher.generate(ID_0_15)
     const ct = await cipher.encryptSegment(0, pattern(SIZE))
-    await expect(cipher.decryptSegment(0, concat(chunk(ct, 0), chunk(ct, 2), chunk(ct, 3)))).rejects.toThrow(
-      CorruptDataError,
-    )
+    await expect(cipher.decryptSegment(0, concat(chunk(ct, 0), chunk(ct, 2), chunk(ct, 3)))).rejects.toThrow(CorruptDataError)
     await expect(cipher.decryptSegment(0, ct.subarray(0, ct.length - 3))).rejects.toThrow(CorruptDataError)
     // Lengths that cannot be whole chunks.
     await expect(cipher.decryptSegment(0, ct.subarray(0, 3 * CHUNK_SIZE + 10))).rejects.toThrow(TruncatedDataError)
@@ -290,7 +285,10 @@ describe('FileCipher: wrong keys and damaged data', () => {
 
   it('rejects ciphertext moved to another file id, even under the same file key', async () => {
     const a = await FileCipher.fromKey(KEY_0_31, ID_0_15)
-    const b = await FileCipher.fromKey(KEY_0_31, ID_0_15.map((x) => x ^ 1))
+    const b = await FileCipher.fromKey(
+      KEY_0_31,
+      ID_0_15.map((x) => x ^ 1),
+    )
     const ct = await a.encryptSegment(0, pattern(SIZE))
     await expect(b.decryptSegment(0, ct)).rejects.toThrow(CorruptDataError)
   })

@@ -49,13 +49,10 @@ export class FileCipher {
     const id = new Uint8Array(fileId)
     const root = await subtle().importKey('raw', bufferSource(fileKey), 'HKDF', false, ['deriveKey', 'deriveBits'])
     const [key, commitment] = await Promise.all([
-      subtle().deriveKey(
-        { name: 'HKDF', hash: 'SHA-256', salt: SALT, info: concat(INFO_AES, id) },
-        root,
-        { name: 'AES-GCM', length: 256 },
-        false,
-        ['encrypt', 'decrypt'],
-      ),
+      subtle().deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: SALT, info: concat(INFO_AES, id) }, root, { name: 'AES-GCM', length: 256 }, false, [
+        'encrypt',
+        'decrypt',
+      ]),
       subtle().deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: SALT, info: concat(INFO_COMMIT, id) }, root, 256),
     ])
     return new FileCipher(id, new Uint8Array(commitment), key)
@@ -130,8 +127,7 @@ export class FileCipher {
     const plainLength = plaintextLengthOrUndefined(src.length)
     if (plainLength === undefined) {
       throw new TruncatedDataError(
-        `Segment ${segmentIndex}: ${src.length} ciphertext bytes cannot be whole chunks; ` +
-          'the data was cut off inside a chunk (or has bytes added).',
+        `Segment ${segmentIndex}: ${src.length} ciphertext bytes cannot be whole chunks; ` + 'the data was cut off inside a chunk (or has bytes added).',
       )
     }
     const chunks = chunkCount(plainLength)
@@ -171,8 +167,7 @@ export class FileCipher {
         )
       if (opened) {
         throw new TruncatedDataError(
-          `Segment ${segmentIndex} ends after chunk ${last}, which is not its last chunk: ` +
-            'chunks were dropped or the data was cut off.',
+          `Segment ${segmentIndex} ends after chunk ${last}, which is not its last chunk: ` + 'chunks were dropped or the data was cut off.',
         )
       }
     }
@@ -200,10 +195,7 @@ function output(length: number, into: Uint8Array | undefined, input: Uint8Array)
   if (into === undefined) return new Uint8Array(length)
   requireBytes('into', into)
   if (into.length < length) throw new InvalidInputError(`into must hold at least ${length} bytes, got ${into.length}.`)
-  const overlaps =
-    into.buffer === input.buffer &&
-    into.byteOffset < input.byteOffset + input.length &&
-    input.byteOffset < into.byteOffset + length
+  const overlaps = into.buffer === input.buffer && into.byteOffset < input.byteOffset + input.length && input.byteOffset < into.byteOffset + length
   if (overlaps && length > 0 && input.length > 0) throw new InvalidInputError('into must not overlap the input.')
   return into.subarray(0, length)
 }

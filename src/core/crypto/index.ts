@@ -13,13 +13,4 @@
  * another segment or file, or dropped from the end without detection. A segment's chunks
  * go to WebCrypto concurrently and land in one preallocated buffer.
  */
-export {
-  FileCipher,
-  CHUNK_SIZE,
-  TAG_SIZE,
-  CHUNK_PLAINTEXT,
-  FILE_KEY_SIZE,
-  FILE_ID_SIZE,
-  COMMITMENT_SIZE,
-  NONCE_SIZE,
-} from './file-cipher.ts'
+export { FileCipher, CHUNK_SIZE, TAG_SIZE, CHUNK_PLAINTEXT, FILE_KEY_SIZE, FILE_ID_SIZE, COMMITMENT_SIZE, NONCE_SIZE } from './file-cipher.ts'

@@ -21,10 +21,5 @@
  * can reuse buffers use encodeParityInto() and reconstructInto() instead.
  */
 export { DEFAULT_POLICY, MAX_SHARES, makePolicy, type RedundancyPolicy } from './policy.ts'
-export {
-  createReedSolomon,
-  createReedSolomonScalar,
-  type ErasureScheme,
-  type ReedSolomonScheme,
-} from './reed-solomon.ts'
+export { createReedSolomon, createReedSolomonScalar, type ErasureScheme, type ReedSolomonScheme } from './reed-solomon.ts'
 export type { KernelName } from './kernel.ts'

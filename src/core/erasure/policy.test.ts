@@ -4,14 +4,38 @@ import { DEFAULT_POLICY, makePolicy } from './index.ts'
 
 describe('makePolicy', () => {
   it.each([
-    [{ k: 4, n: 8 }, { k: 4, n: 8, repairThreshold: 6 }],
-    [{ k: 1, n: 2 }, { k: 1, n: 2, repairThreshold: 2 }],
-    [{ k: 10, n: 14 }, { k: 10, n: 14, repairThreshold: 12 }],
-    [{ k: 3, n: 6 }, { k: 3, n: 6, repairThreshold: 5 }], // k + ceil(3 / 2)
-    [{ k: 29, n: 80, repairThreshold: 35 }, { k: 29, n: 80, repairThreshold: 35 }],
-    [{ k: 254, n: 255 }, { k: 254, n: 255, repairThreshold: 255 }],
-    [{ k: 4, n: 8, repairThreshold: 8 }, { k: 4, n: 8, repairThreshold: 8 }],
-    [{ k: 4, n: 8, repairThreshold: 5 }, { k: 4, n: 8, repairThreshold: 5 }],
+    [
+      { k: 4, n: 8 },
+      { k: 4, n: 8, repairThreshold: 6 },
+    ],
+    [
+      { k: 1, n: 2 },
+      { k: 1, n: 2, repairThreshold: 2 },
+    ],
+    [
+      { k: 10, n: 14 },
+      { k: 10, n: 14, repairThreshold: 12 },
+    ],
+    [
+      { k: 3, n: 6 },
+      { k: 3, n: 6, repairThreshold: 5 },
+    ], // k + ceil(3 / 2)
+    [
+      { k: 29, n: 80, repairThreshold: 35 },
+      { k: 29, n: 80, repairThreshold: 35 },
+    ],
+    [
+      { k: 254, n: 255 },
+      { k: 254, n: 255, repairThreshold: 255 },
+    ],
+    [
+      { k: 4, n: 8, repairThreshold: 8 },
+      { k: 4, n: 8, repairThreshold: 8 },
+    ],
+    [
+      { k: 4, n: 8, repairThreshold: 5 },
+      { k: 4, n: 8, repairThreshold: 5 },
+    ],
   ])('accepts %o', (input, expected) => {
     const policy = makePolicy(input)
     expect(policy).toEqual(expected)

@@ -29,9 +29,7 @@ export function makePolicy(p: { k: number; n: number; repairThreshold?: number }
     throw new InvalidPolicyError(`n (shares made) can be at most ${MAX_SHARES}, got ${n}.`)
   }
   if (k >= n) {
-    throw new InvalidPolicyError(
-      `k (shares needed, ${k}) must be less than n (shares made, ${n}), or there is no redundancy.`,
-    )
+    throw new InvalidPolicyError(`k (shares needed, ${k}) must be less than n (shares made, ${n}), or there is no redundancy.`)
   }
   const repairThreshold = p.repairThreshold ?? k + Math.ceil((n - k) / 2)
   if (!Number.isInteger(repairThreshold)) {

@@ -72,9 +72,7 @@ class ReedSolomon implements ReedSolomonScheme {
     private readonly kernel: GfKernel,
   ) {
     if (!Number.isInteger(k) || !Number.isInteger(n) || k < 1 || k >= n || n > MAX_SHARES) {
-      throw new InvalidPolicyError(
-        `Reed-Solomon needs whole numbers 1 <= k < n <= ${MAX_SHARES}, got k=${String(k)}, n=${String(n)}.`,
-      )
+      throw new InvalidPolicyError(`Reed-Solomon needs whole numbers 1 <= k < n <= ${MAX_SHARES}, got k=${String(k)}, n=${String(n)}.`)
     }
     const code = codeFor(k, n)
     this.encoding = code.encoding
@@ -165,8 +163,7 @@ class ReedSolomon implements ReedSolomonScheme {
     const { k } = this
     if (data.length % k !== 0) {
       throw new InvalidInputError(
-        `data to encode must be k * shareSize = ${k * this.shareSize(data.length)} bytes ` +
-          `(a multiple of k=${k}), got ${data.length}: pad it first.`,
+        `data to encode must be k * shareSize = ${k * this.shareSize(data.length)} bytes ` + `(a multiple of k=${k}), got ${data.length}: pad it first.`,
       )
     }
     return data.length / k
@@ -178,12 +175,7 @@ class ReedSolomon implements ReedSolomonScheme {
     return shares
   }
 
-  private decodeInto(
-    shares: ReadonlyArray<Uint8Array | undefined>,
-    present: readonly number[],
-    size: number,
-    out: Uint8Array,
-  ): void {
+  private decodeInto(shares: ReadonlyArray<Uint8Array | undefined>, present: readonly number[], size: number, out: Uint8Array): void {
     const missing: number[] = []
     for (let i = 0; i < this.k; i++) {
       const share = shares[i]

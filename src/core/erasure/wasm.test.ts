@@ -70,11 +70,10 @@ describe('kernel selection', () => {
       }
       console.log('OK ' + relaxed.name)
     `
-    const output = execFileSync(
-      process.execPath,
-      ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '--input-type=module', '-e', script],
-      { cwd: root, encoding: 'utf8' },
-    )
+    const output = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+    })
     expect(output.trim()).toBe('OK wasm-relaxed-simd')
   })
 })

@@ -127,8 +127,18 @@ function parseSegment(v: unknown, path: string): SegmentEntry {
 
 function parseManifest(v: unknown): FileManifest {
   const r = rec(v, 'manifest', [
-    'version', 'fileId', 'owner', 'revision', 'name', 'size', 'type', 'createdAt',
-    'codec', 'wrappedKey', 'keyCommitment', 'segments',
+    'version',
+    'fileId',
+    'owner',
+    'revision',
+    'name',
+    'size',
+    'type',
+    'createdAt',
+    'codec',
+    'wrappedKey',
+    'keyCommitment',
+    'segments',
   ])
   if (r.version !== MANIFEST_VERSION) {
     fail('version', `is ${String(r.version)}, but this Layr reads version ${MANIFEST_VERSION}; update Layr to read it`)

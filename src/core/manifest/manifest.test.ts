@@ -146,14 +146,17 @@ describe('bad manifests', () => {
     ['short fileId', (m) => (m.fileId = new Uint8Array(3))],
     ['k ≥ n', (m) => ((m.codec as Record<string, unknown>).k = 3)],
     ['unknown cipher', (m) => ((m.codec as Record<string, unknown>).cipher = 'rot13')],
-    ['too few shares', (m) => ((m.segments as { shares: unknown[] }[])[0]!.shares.pop())],
+    ['too few shares', (m) => (m.segments as { shares: unknown[] }[])[0]!.shares.pop()],
     ['string where a number belongs', (m) => (m.revision = '3')],
   ]
   it.each(mutations)('%s → ManifestCorruptError naming the field', async (_label, mutate) => {
     const vault = await goldenVault()
     const m = structuredClone(sampleManifest(vault.ownerPublicKey)) as unknown as Record<string, unknown>
     mutate(m)
-    const err = await rejectionOf(Promise.resolve().then(() => decodeManifest(encode(m))), 'ManifestCorruptError')
+    const err = await rejectionOf(
+      Promise.resolve().then(() => decodeManifest(encode(m))),
+      'ManifestCorruptError',
+    )
     expect(err.message).toMatch(/Manifest field|version/)
   })
 })

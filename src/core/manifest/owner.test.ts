@@ -11,7 +11,11 @@ async function sealUnchecked(body: Uint8Array, vault: Vault): Promise<Uint8Array
   const sig = vault.sign(concat(utf8('layr/v1/manifest-signature\0'), body))
   const nonce = crypto.getRandomValues(new Uint8Array(12))
   const ct = new Uint8Array(
-    await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: utf8('layr/v1/manifest-envelope') }, vault.manifestKey, new Uint8Array(encode({ body, sig }))),
+    await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv: nonce, additionalData: utf8('layr/v1/manifest-envelope') },
+      vault.manifestKey,
+      new Uint8Array(encode({ body, sig })),
+    ),
   )
   return encode({ v: 1, kid: await vault.deriveBytes('layr/v1/manifest-key-id', 8), nonce, ct })
 }

@@ -35,11 +35,7 @@ export async function sealManifest(m: FileManifest, vault: Vault, options: SealO
   const nonce = options.nonce ?? crypto.getRandomValues(new Uint8Array(12))
   if (nonce.length !== 12) throw new InvalidInputError(`Nonce must be 12 bytes, got ${nonce.length}.`)
   const ct = new Uint8Array(
-    await crypto.subtle.encrypt(
-      { name: 'AES-GCM', iv: new Uint8Array(nonce), additionalData: ENVELOPE_AD },
-      vault.manifestKey,
-      bufferSource(inner),
-    ),
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv: new Uint8Array(nonce), additionalData: ENVELOPE_AD }, vault.manifestKey, bufferSource(inner)),
   )
   return encode({ v: ENVELOPE_VERSION, kid: await keyId(vault), nonce, ct })
 }
@@ -68,11 +64,7 @@ export async function openManifest(sealed: Uint8Array, vault: Vault): Promise<Fi
   let inner: Uint8Array
   try {
     inner = new Uint8Array(
-      await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: new Uint8Array(nonce), additionalData: ENVELOPE_AD },
-        vault.manifestKey,
-        new Uint8Array(ct),
-      ),
+      await crypto.subtle.decrypt({ name: 'AES-GCM', iv: new Uint8Array(nonce), additionalData: ENVELOPE_AD }, vault.manifestKey, new Uint8Array(ct)),
     )
   } catch {
     throw new ManifestCorruptError('The manifest is damaged: its ciphertext does not authenticate.')

@@ -12,16 +12,5 @@
  * (64 KiB calls are at its top speed); the tiny inner nodes use @noble/hashes, which beats a
  * WebCrypto round trip per 65-byte node.
  */
-export {
-  LEAF_SIZE,
-  HASH_SIZE,
-  leafCount,
-  leafBytes,
-  merkleRoot,
-  merkleTree,
-  leafProof,
-  verifyLeaf,
-  type MerkleTree,
-  type LeafProof,
-} from './tree.ts'
+export { LEAF_SIZE, HASH_SIZE, leafCount, leafBytes, merkleRoot, merkleTree, leafProof, verifyLeaf, type MerkleTree, type LeafProof } from './tree.ts'
 export { inlineHasher, rootsOf, checkHashJob, type ShareHasher } from './hasher.ts'

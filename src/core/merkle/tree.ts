@@ -48,7 +48,7 @@ export async function merkleRoot(share: Uint8Array): Promise<Uint8Array> {
 export async function merkleTree(share: Uint8Array): Promise<MerkleTree> {
   requireBytes('share', share)
   const levels = [await hashLeaves(share)]
-  for (let level = levels[0] as Uint8Array; level.length > HASH_SIZE; ) {
+  for (let level = levels[0] as Uint8Array; level.length > HASH_SIZE;) {
     level = parentLevel(level)
     levels.push(level)
   }
@@ -156,6 +156,6 @@ function parentLevel(level: Uint8Array): Uint8Array {
     nodeBuf.set(level.subarray(i * HASH_SIZE, (i + 2) * HASH_SIZE), 1)
     out.set(sha256(nodeBuf), (i / 2) * HASH_SIZE)
   }
-  if (width % 2 === 1) out.set(level.subarray((width - 1) * HASH_SIZE), (out.length - HASH_SIZE))
+  if (width % 2 === 1) out.set(level.subarray((width - 1) * HASH_SIZE), out.length - HASH_SIZE)
   return out
 }

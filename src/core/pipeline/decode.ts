@@ -134,9 +134,8 @@ async function gatherShares(
         failure = { shareIndex: index, reason: 'corrupt', detail: `${bytes.length} bytes, expected ${seg.shareSize}` }
       } else {
         // The hasher may take the buffer to another thread: give it a buffer of its own.
-        const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
-          ? bytes.buffer
-          : bytes.slice().buffer
+        const own =
+          bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : bytes.slice().buffer
         const { roots, buffers } = await hasher.roots([own], bytes.length)
         if (!equal(roots[0]!, entry.root)) {
           failure = { shareIndex: index, reason: 'corrupt', detail: 'Merkle root does not match' }
@@ -177,12 +176,7 @@ async function gatherShares(
 }
 
 /** Collects a decode into one Uint8Array: for tests and small files only. */
-export async function decodeAll(
-  manifest: FileManifest,
-  vault: Vault,
-  fetchShare: FetchShare,
-  options: DecodeOptions = {},
-): Promise<Uint8Array> {
+export async function decodeAll(manifest: FileManifest, vault: Vault, fetchShare: FetchShare, options: DecodeOptions = {}): Promise<Uint8Array> {
   const out = new Uint8Array(manifest.size)
   let offset = 0
   for await (const part of decodeFile(manifest, vault, fetchShare, options)) {

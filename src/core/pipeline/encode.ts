@@ -171,5 +171,3 @@ export async function encodeAll(
     segments.push(r.value)
   }
 }
-
-

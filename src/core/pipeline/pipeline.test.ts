@@ -252,10 +252,15 @@ describe('bad input', () => {
     const { manifest, segments } = await encodeAll(blobOf(patternBytes(6 * SEG)), policy, vault, { shareSize: SHARE })
     const { fetch } = fetcherFor(segments)
     const fetched = new Set<number>()
-    const gen = decodeFile(manifest, vault, async (ref) => {
-      fetched.add(ref.segmentIndex)
-      return fetch(ref)
-    }, { lookahead: 1 })
+    const gen = decodeFile(
+      manifest,
+      vault,
+      async (ref) => {
+        fetched.add(ref.segmentIndex)
+        return fetch(ref)
+      },
+      { lookahead: 1 },
+    )
     await gen.next()
     expect(Math.max(...fetched)).toBeLessThanOrEqual(2)
     await gen.return()

@@ -53,13 +53,7 @@ export function shareViews(buffer: ArrayBuffer, size: number): Uint8Array[] {
 }
 
 /** Encrypts `plaintext` into `buffers.data`, pads it with random bytes, and computes parity. */
-export async function codeSegment(
-  cipher: FileCipher,
-  rs: ReedSolomonScheme,
-  spec: SegmentSpec,
-  plaintext: Uint8Array,
-  buffers: SegmentBuffers,
-): Promise<void> {
+export async function codeSegment(cipher: FileCipher, rs: ReedSolomonScheme, spec: SegmentSpec, plaintext: Uint8Array, buffers: SegmentBuffers): Promise<void> {
   const data = new Uint8Array(buffers.data)
   const ciphertext = await cipher.encryptSegment(spec.index, plaintext, data)
   fillRandom(data.subarray(ciphertext.length))

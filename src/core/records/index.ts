@@ -44,7 +44,9 @@ export function recordMessage(owner: Uint8Array, fileId: Uint8Array, revision: n
 export function signRecord(vault: Vault, fileId: Uint8Array, revision: number, sealed: Uint8Array): ManifestRecord {
   if (!Number.isSafeInteger(revision) || revision < 0) throw new InvalidInputError(`A record revision must be a whole number, got ${revision}.`)
   if (sealed.length > RECORD_LIMITS.sealedBytes) {
-    throw new InvalidInputError(`This file's manifest is ${sealed.length} bytes, over the ${RECORD_LIMITS.sealedBytes}-byte limit of one record: split the file.`)
+    throw new InvalidInputError(
+      `This file's manifest is ${sealed.length} bytes, over the ${RECORD_LIMITS.sealedBytes}-byte limit of one record: split the file.`,
+    )
   }
   const owner = vault.ownerPublicKey
   return { owner, fileId, revision, sealed, signature: vault.sign(recordMessage(owner, fileId, revision, sealed)) }

@@ -57,9 +57,7 @@ export function planSegments(fileSize: number, k: number, shareSize: number = DE
   }
   if (!Number.isInteger(k) || k < 1 || k > 254) throw new InvalidInputError(`k must be from 1 to 254, got ${k}.`)
   if (!Number.isInteger(shareSize) || shareSize < LEAF_SIZE || shareSize > MAX_SHARE_SIZE || shareSize % LEAF_SIZE !== 0) {
-    throw new InvalidInputError(
-      `Share size must be a multiple of ${LEAF_SIZE} bytes from ${LEAF_SIZE} to ${MAX_SHARE_SIZE}, got ${shareSize}.`,
-    )
+    throw new InvalidInputError(`Share size must be a multiple of ${LEAF_SIZE} bytes from ${LEAF_SIZE} to ${MAX_SHARE_SIZE}, got ${shareSize}.`)
   }
   const segmentSize = plaintextCapacity(k * shareSize)
   const count = Math.max(1, Math.ceil(fileSize / segmentSize))

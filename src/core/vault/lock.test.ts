@@ -144,7 +144,16 @@ describe('a tampered record', () => {
   )
 
   it('accepts the bounds themselves', () => {
-    const r = { format: 'layr-locked-vault', version: 1, kdf: 'PBKDF2-HMAC-SHA256', cipher: 'AES-256-GCM', salt: new Uint8Array(16), iv: new Uint8Array(12), check: new Uint8Array(16), ciphertext: new Uint8Array(17) }
+    const r = {
+      format: 'layr-locked-vault',
+      version: 1,
+      kdf: 'PBKDF2-HMAC-SHA256',
+      cipher: 'AES-256-GCM',
+      salt: new Uint8Array(16),
+      iv: new Uint8Array(12),
+      check: new Uint8Array(16),
+      ciphertext: new Uint8Array(17),
+    }
     expect(readLockedRecord({ ...r, iterations: MIN_ITERATIONS }).iterations).toBe(MIN_ITERATIONS)
     expect(readLockedRecord({ ...r, iterations: MAX_ITERATIONS }).iterations).toBe(MAX_ITERATIONS)
   })

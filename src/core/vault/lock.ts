@@ -57,8 +57,7 @@ export function requireStrongEnough(passphrase: string): void {
   const chars = [...normalise(passphrase)].length
   if (chars < MIN_PASSPHRASE_CHARS) {
     throw new WeakPassphraseError(
-      `A passphrase needs at least ${MIN_PASSPHRASE_CHARS} characters; this one has ${chars}. ` +
-        'A few words you will remember make a good one.',
+      `A passphrase needs at least ${MIN_PASSPHRASE_CHARS} characters; this one has ${chars}. ` + 'A few words you will remember make a good one.',
     )
   }
 }
@@ -123,7 +122,9 @@ export function readLockedRecord(value: unknown): LockedRecord {
   if (r.cipher !== LOCK_CIPHER) throw corrupt(`its cipher "${String(r.cipher)}" is not ${LOCK_CIPHER}`)
   const it = r.iterations
   if (typeof it !== 'number' || !Number.isSafeInteger(it) || it < MIN_ITERATIONS || it > MAX_ITERATIONS) {
-    throw corrupt(`it asks for ${String(it)} PBKDF2 iterations, outside the ${MIN_ITERATIONS.toLocaleString('en')}–${MAX_ITERATIONS.toLocaleString('en')} Layr accepts`)
+    throw corrupt(
+      `it asks for ${String(it)} PBKDF2 iterations, outside the ${MIN_ITERATIONS.toLocaleString('en')}–${MAX_ITERATIONS.toLocaleString('en')} Layr accepts`,
+    )
   }
   const bytes = (name: string, min: number, max = min): Uint8Array => {
     const v = r[name]

@@ -77,7 +77,6 @@ export function parseRecoveryText(text: string): Uint8Array {
 
 function checksumError(): RecoveryTextError {
   return new RecoveryTextError(
-    'The recovery text does not check out: at least one character is mistyped. ' +
-      'Compare it character by character with the saved copy.',
+    'The recovery text does not check out: at least one character is mistyped. ' + 'Compare it character by character with the saved copy.',
   )
 }

@@ -2,14 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, hkdfSync, verify as node
 import { describe, expect, it } from 'vitest'
 import { CROCKFORD_ALPHABET, toHex, utf8 } from '../bytes.ts'
 import { InvalidInputError, RecoveryTextError, WrongKeyError } from '../errors.ts'
-import {
-  downloadableRecoveryFile,
-  parseRecoveryText,
-  RECOVERY_CHARS,
-  Vault,
-  verifySignature,
-  WRAPPED_KEY_SIZE,
-} from './index.ts'
+import { downloadableRecoveryFile, parseRecoveryText, RECOVERY_CHARS, Vault, verifySignature, WRAPPED_KEY_SIZE } from './index.ts'
 
 const SECRET_0_31 = Uint8Array.from({ length: 32 }, (_, i) => i)
 const SECRET_DESC = Uint8Array.from({ length: 32 }, (_, i) => 255 - i)
@@ -77,9 +70,7 @@ describe('Vault: keys', () => {
     // The manifest key: same secret opens, another vault does not.
     const iv = new Uint8Array(12)
     const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, a1.manifestKey, utf8('manifest'))
-    expect(new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, a2.manifestKey, sealed))).toEqual(
-      utf8('manifest'),
-    )
+    expect(new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, a2.manifestKey, sealed))).toEqual(utf8('manifest'))
     await expect(crypto.subtle.decrypt({ name: 'AES-GCM', iv }, b.manifestKey, sealed)).rejects.toThrow()
   })
 

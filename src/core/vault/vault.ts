@@ -46,13 +46,7 @@ export class Vault {
   /** AES-256-GCM key for manifests; not extractable. */
   readonly manifestKey: CryptoKey
 
-  private constructor(
-    secret: Uint8Array,
-    root: CryptoKey,
-    signingSeed: Uint8Array,
-    manifestKey: CryptoKey,
-    wrapKey: CryptoKey,
-  ) {
+  private constructor(secret: Uint8Array, root: CryptoKey, signingSeed: Uint8Array, manifestKey: CryptoKey, wrapKey: CryptoKey) {
     this.#secret = secret
     this.#root = root
     this.#signingSeed = signingSeed
@@ -125,9 +119,7 @@ export class Vault {
       return new Uint8Array(key)
     } catch (e) {
       if (!isOperationError(e)) throw e
-      throw new WrongKeyError(
-        'This file key was not wrapped by this vault for this file (another vault, another file, or damaged data).',
-      )
+      throw new WrongKeyError('This file key was not wrapped by this vault for this file (another vault, another file, or damaged data).')
     }
   }
 

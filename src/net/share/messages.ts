@@ -191,7 +191,11 @@ export function decodeRequestHead(frame: Uint8Array): RequestHead {
       if (r.range === undefined) return { type: 'fetch', key }
       const range = map(r.range, 'range')
       only(range, ['offset', 'length'])
-      return { type: 'fetch', key, range: { offset: uint(range.offset, 'range.offset', MAX_SHARE_SIZE), length: uint(range.length, 'range.length', MAX_SHARE_SIZE) } }
+      return {
+        type: 'fetch',
+        key,
+        range: { offset: uint(range.offset, 'range.offset', MAX_SHARE_SIZE), length: uint(range.length, 'range.length', MAX_SHARE_SIZE) },
+      }
     }
     case 'delete':
       only(r, ['type', 'key', 'owner', 'time', 'signature'])
@@ -241,7 +245,10 @@ export function encodeResponse(res: ShareResponse): Encoded {
   if (res.status !== 'ok') return { head: encode({ status: res.status, message: res.message.slice(0, 1024) }) }
   const head: Record<string, unknown> = { status: 'ok' }
   if (res.stat) head.stat = res.stat
-  if (res.entries) head.entries = res.entries.map((e) => (e.tombstone ? { fileId: e.fileId, revision: e.revision, tombstone: e.tombstone } : { fileId: e.fileId, revision: e.revision }))
+  if (res.entries)
+    head.entries = res.entries.map((e) =>
+      e.tombstone ? { fileId: e.fileId, revision: e.revision, tombstone: e.tombstone } : { fileId: e.fileId, revision: e.revision },
+    )
   if (res.record && res.bytes) throw new ProtocolError('A response carries either bytes or a record, not both.')
   let body: Uint8Array | undefined
   if (res.record) {
@@ -258,7 +265,13 @@ export function encodeInterim(res: Interim): Uint8Array {
 
 /** A response as its header frame carries it; `body` is the length of what follows. */
 export type ResponseHead =
-  | { readonly status: 'ok'; readonly stat?: HostStat; readonly entries?: readonly RecordEntry[]; readonly record?: Omit<ManifestRecord, 'sealed'>; readonly body?: number }
+  | {
+      readonly status: 'ok'
+      readonly stat?: HostStat
+      readonly entries?: readonly RecordEntry[]
+      readonly record?: Omit<ManifestRecord, 'sealed'>
+      readonly body?: number
+    }
   | { readonly status: ErrorStatus; readonly message: string }
 
 function errorHead(r: Rec): ResponseHead {

@@ -58,7 +58,11 @@ describe('manifest records', () => {
     const r = signRecord(v, fileA, 3, new Uint8Array([1]))
     const m = { owner: v.ownerPublicKey, fileId: fileA, revision: 3 }
     expect(() => checkRecordManifest(r, m)).not.toThrow()
-    for (const wrong of [{ ...m, fileId: fileB }, { ...m, revision: 2 }, { ...m, owner: new Uint8Array(32) }]) {
+    for (const wrong of [
+      { ...m, fileId: fileB },
+      { ...m, revision: 2 },
+      { ...m, owner: new Uint8Array(32) },
+    ]) {
       expect(() => checkRecordManifest(r, wrong)).toThrow(expect.objectContaining({ name: 'ManifestCorruptError' }))
     }
   })
@@ -75,7 +79,13 @@ describe('manifest records', () => {
     const reqs: ShareRequest[] = [{ type: 'record-put', record }, list(v), get(v, fileA)]
     for (const r of reqs) expect(decodeRequest(encodeRequest(r))).toEqual(r)
     const tomb = signRecord(v, fileB, 9, new Uint8Array(0))
-    const res = { status: 'ok', entries: [{ fileId: fileA, revision: 7 }, { fileId: fileB, revision: 9, tombstone: tomb.signature }] } as const
+    const res = {
+      status: 'ok',
+      entries: [
+        { fileId: fileA, revision: 7 },
+        { fileId: fileB, revision: 9, tombstone: tomb.signature },
+      ],
+    } as const
     expect(decodeResponse(encodeResponse(res))).toEqual(res)
     expect(decodeResponse(encodeResponse({ status: 'ok', record }))).toEqual({ status: 'ok', record })
   })
@@ -85,7 +95,11 @@ describe('manifest records', () => {
     const bad = [
       { type: 'record-put', record: { owner: new Uint8Array(32), fileId: new Uint8Array(15), revision: 1, signature: new Uint8Array(64) }, body: 0 },
       { type: 'record-put', record: new Uint8Array(3), body: 0 },
-      { type: 'record-put', record: { owner: new Uint8Array(32), fileId: new Uint8Array(16), revision: 1, signature: new Uint8Array(64) }, body: RECORD_LIMITS.sealedBytes + 1 },
+      {
+        type: 'record-put',
+        record: { owner: new Uint8Array(32), fileId: new Uint8Array(16), revision: 1, signature: new Uint8Array(64) },
+        body: RECORD_LIMITS.sealedBytes + 1,
+      },
       { type: 'record-list', ...auth, owner: new Uint8Array(31) },
       { type: 'record-list', owner: new Uint8Array(32) },
       { type: 'record-get', ...auth },
@@ -128,7 +142,9 @@ describe('ShareHost keeps manifest records', () => {
     expect(await host.serve({ type: 'record-put', record: signRecord(v, fileA, 1, new Uint8Array(900)) })).toMatchObject({ status: 'ok' })
     expect(await host.serve({ type: 'stat' })).toMatchObject({ status: 'ok', stat: { used: 900 + 512 } })
     expect(await host.serve({ type: 'record-put', record: signRecord(v, fileB, 1, new Uint8Array(0)) })).toMatchObject({ status: 'ok' })
-    expect(await host.serve({ type: 'record-put', record: signRecord(v, new Uint8Array(16).fill(0xc), 1, new Uint8Array(0)) })).toMatchObject({ status: 'over-quota' })
+    expect(await host.serve({ type: 'record-put', record: signRecord(v, new Uint8Array(16).fill(0xc), 1, new Uint8Array(0)) })).toMatchObject({
+      status: 'over-quota',
+    })
     // Replacing a record only needs room for the difference.
     expect(await host.serve({ type: 'record-put', record: signRecord(v, fileA, 2, new Uint8Array(976)) })).toMatchObject({ status: 'ok' })
     expect(await host.serve({ type: 'stat' })).toMatchObject({ status: 'ok', stat: { used: 2000 } })
@@ -153,7 +169,9 @@ describe('ShareHost keeps manifest records', () => {
   it('parallel stores cannot all pass one quota check', async () => {
     const { host } = setup(3 * 512 + 100)
     const v = await Vault.create()
-    const puts = Array.from({ length: 6 }, (_, i) => host.serve({ type: 'record-put', record: signRecord(v, new Uint8Array(16).fill(i + 1), 1, new Uint8Array(0)) }))
+    const puts = Array.from({ length: 6 }, (_, i) =>
+      host.serve({ type: 'record-put', record: signRecord(v, new Uint8Array(16).fill(i + 1), 1, new Uint8Array(0)) }),
+    )
     const results = await Promise.all(puts)
     expect(results.filter((r) => r.status === 'ok')).toHaveLength(3)
     expect(results.filter((r) => r.status === 'over-quota')).toHaveLength(3)
@@ -185,7 +203,10 @@ describe('only the owner reads its records', () => {
     const tomb = signRecord(v, fileB, 2 ** 53 - 1, new Uint8Array(0))
     await host.serve({ type: 'record-put', record: tomb })
     const res = await host.serve(list(v))
-    expect(res.status === 'ok' && res.entries).toEqual([{ fileId: fileA, revision: 1 }, { fileId: fileB, revision: 2 ** 53 - 1, tombstone: tomb.signature }])
+    expect(res.status === 'ok' && res.entries).toEqual([
+      { fileId: fileA, revision: 1 },
+      { fileId: fileB, revision: 2 ** 53 - 1, tombstone: tomb.signature },
+    ])
   })
 })
 

@@ -67,7 +67,14 @@ describe('bounded work per message (a hostile peer)', () => {
     const nested = encode([Array(60).fill(0), ...Array(10).fill(0)])
     expect(() => checkCborBounds(nested, { maxItems: 64, maxDepth: 3 })).toThrow(/more than 64 CBOR items/)
     checkCborBounds(nested, { maxItems: 72, maxDepth: 3 })
-    for (const bad of [[0x9f, 0xff], [0xc1, 0x00], [0xfb, 0, 0, 0, 0, 0, 0, 0, 0], [0xa1, 0x01], [0x01, 0x01], [0x5a, 0xff, 0xff, 0xff, 0xff]]) {
+    for (const bad of [
+      [0x9f, 0xff],
+      [0xc1, 0x00],
+      [0xfb, 0, 0, 0, 0, 0, 0, 0, 0],
+      [0xa1, 0x01],
+      [0x01, 0x01],
+      [0x5a, 0xff, 0xff, 0xff, 0xff],
+    ]) {
       expect(() => checkCborBounds(new Uint8Array(bad), { maxItems: 64, maxDepth: 3 })).toThrow(expect.objectContaining({ name: 'ProtocolError' }))
     }
   })

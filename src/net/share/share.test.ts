@@ -6,15 +6,7 @@ import { shareKey } from '../../core/pipeline/index.ts'
 import { patternBytes } from '../../testing/corruptors.ts'
 import { MemoryShareStore } from '../../adapters/storage/memory.ts'
 import { AUTH_WINDOW_MS, signDelete, signStore, ShareHost, type HostOptions } from './host.ts'
-import {
-  decodeRequest,
-  decodeRequestHead,
-  decodeResponse,
-  encodeRequest,
-  encodeResponse,
-  HEADER_LIMITS,
-  type ShareRequest,
-} from './messages.ts'
+import { decodeRequest, decodeRequestHead, decodeResponse, encodeRequest, encodeResponse, HEADER_LIMITS, type ShareRequest } from './messages.ts'
 
 const HOST = '12D3KooWHost'
 const NOW = 1_800_000_000_000
@@ -97,7 +89,11 @@ describe('share protocol messages', () => {
   })
 
   it('refuses unknown fields in answers, too', () => {
-    for (const head of [{ status: 'ok', extra: 1 }, { status: 'ok', stat: { quota: 1, used: 0, shares: 0, free: 1 } }, { status: 'not-found', message: 'x', why: 'y' }]) {
+    for (const head of [
+      { status: 'ok', extra: 1 },
+      { status: 'ok', stat: { quota: 1, used: 0, shares: 0, free: 1 } },
+      { status: 'not-found', message: 'x', why: 'y' },
+    ]) {
       expect(() => decodeResponse({ head: encode(head) })).toThrow(/unknown field/)
     }
   })
@@ -278,7 +274,10 @@ describe('ShareHost', () => {
     for (const x of s.slice(0, 2)) expect((await first.serve(storeReq(a, x), { peer: 'p' })).status).toBe('ok')
     const again = new ShareHost(store, HOST, quota, { limits, now: () => NOW })
     expect(await again.serve(storeReq(a, s[2]!), { peer: 'p' })).toMatchObject({ status: 'over-quota', message: expect.stringMatching(/for one owner/) })
-    expect(await again.serve(storeReq(await Vault.create(), s[2]!), { peer: 'p' })).toMatchObject({ status: 'over-quota', message: expect.stringMatching(/from one peer/) })
+    expect(await again.serve(storeReq(await Vault.create(), s[2]!), { peer: 'p' })).toMatchObject({
+      status: 'over-quota',
+      message: expect.stringMatching(/from one peer/),
+    })
   })
 
   it('bounds the bytes one peer has in flight: a store admitted but not yet sent holds room, later ones are busy', async () => {

@@ -52,10 +52,7 @@ export class FrameReader {
   async read(limit: FrameLimit): Promise<Uint8Array> {
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new NetworkTimeoutError(`The peer sent no complete message within ${limit.timeoutMs} ms.`)),
-        limit.timeoutMs,
-      )
+      timer = setTimeout(() => reject(new NetworkTimeoutError(`The peer sent no complete message within ${limit.timeoutMs} ms.`)), limit.timeoutMs)
     })
     const next = async (): Promise<Uint8Array> => {
       const r = await Promise.race([this.#it.next(), timeout])
