@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// `npm test`: the type checks, the unit tests (Vitest) and the browser end-to-end tests
-// (Playwright on Debian's Chromium), then one summary line counting all of them:
+// `npm test`: the type checks, lint (typescript-eslint) and format check (prettier), the unit tests (Vitest)
+// and the browser end-to-end tests (Playwright on Debian's Chromium), then one summary line counting all of them:
 //   tests: N passed, N failed
 // or, when some test passed only on a retry (CI allows one), `tests: N passed, N failed, N flaky`
 // with the flaky tests named just above it; flaky tests are not counted as passed.
-// Each type checker counts as one test. A stage that crashes without a report counts as one failure.
+// Each type checker, the linter and the format check count as one test. A stage that crashes without a report counts as one failure.
 // The counting is in test-summary.mjs (unit-tested).
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
@@ -48,6 +48,8 @@ function freePort() {
 
 check('tsc', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'])
 check('svelte-check', bin('svelte-check'), ['--tsconfig', './tsconfig.json', '--fail-on-warnings', '--output', 'human'])
+check('eslint', bin('eslint'), ['.'])
+check('prettier', bin('prettier'), ['--check', '.'])
 
 const unitJson = join(tmp, 'vitest.json')
 const unitOk = step('unit tests', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${unitJson}`])
