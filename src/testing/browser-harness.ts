@@ -52,3 +52,24 @@ export async function runIdbRecordStoreContract(options: { only?: string } = {})
   }
   return results
 }
+
+/** Runs every PeerNetwork contract case on this tab's libp2p network, against `host` (a tab that hosts). */
+export async function runLibp2pNetworkContract(options: { host: string; only?: string }): Promise<CaseResult[]> {
+  const { net } = await import('../net/runtime.ts')
+  const { peerNetworkContract } = await import('./peer-network-contract.ts')
+  const lib = net.lib
+  const node = net.node
+  if (!lib || !node) throw new Error('Start the network first.')
+  const absent = lib.peerIdFromPrivateKey(await lib.generateKeyPair('Ed25519')).toString()
+  const results: CaseResult[] = []
+  for (const c of peerNetworkContract) {
+    if (options.only !== undefined && c.name !== options.only) continue
+    try {
+      await c.run({ net: lib.libp2pNetwork(node), self: node.peerId.toString(), host: options.host, absent })
+      results.push({ name: c.name, ok: true })
+    } catch (err) {
+      results.push({ name: c.name, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) })
+    }
+  }
+  return results
+}

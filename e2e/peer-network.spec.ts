@@ -1,0 +1,32 @@
+import { expect, test, type Page } from '@playwright/test'
+import { peerNetworkContract } from '../src/testing/peer-network-contract.ts'
+
+async function peerTab(page: Page): Promise<string> {
+  await page.goto('/?autostart=0')
+  await page.waitForFunction(() => window.layrNet !== undefined && typeof window.layrTesting === 'function')
+  return page.evaluate(async () => {
+    const status = await window.layrNet.start()
+    await window.layrNet.waitForCircuitAddress(30_000)
+    return status.peerId
+  })
+}
+
+// The PeerNetwork contract on the libp2p adapter: a tab's real node, a second tab hosting over
+// direct WebRTC, the real relay in between (the grid passes the same cases in Vitest).
+test('the libp2p adapter passes the PeerNetwork contract', async ({ browser }) => {
+  const hostCtx = await browser.newContext()
+  const ownerCtx = await browser.newContext()
+  try {
+    const hostPage = await hostCtx.newPage()
+    const host = await peerTab(hostPage)
+    await hostPage.evaluate(() => window.layrNet.hostShares(4 * 1024 * 1024, 'layr-host-contract'))
+    const ownerPage = await ownerCtx.newPage()
+    await peerTab(ownerPage)
+    const results = await ownerPage.evaluate((host) => window.layrTesting().then((t) => t.runLibp2pNetworkContract({ host })), host)
+    expect(results.map((r) => r.name)).toEqual(peerNetworkContract.map((c) => c.name))
+    for (const r of results) expect(`${r.name}: ${r.error ?? 'ok'}`).toBe(`${r.name}: ok`)
+  } finally {
+    await hostCtx.close()
+    await ownerCtx.close()
+  }
+})
