@@ -30,6 +30,8 @@ export interface RecordStore {
   /** Stores `r` unless a record of the same file with a higher or equal revision is kept; returns the one kept. */
   put(r: ManifestRecord): Promise<ManifestRecord>
   get(owner: Uint8Array, fileId: Uint8Array): Promise<ManifestRecord | undefined>
+  /** Forgets a record; true when one was kept. */
+  delete(owner: Uint8Array, fileId: Uint8Array): Promise<boolean>
   list(owner: Uint8Array): Promise<ManifestRecord[]>
   /** The owner's files and revisions (with a tombstone's signature, which proves the removal). */
   entries(owner: Uint8Array): Promise<RecordEntry[]>

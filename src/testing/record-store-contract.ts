@@ -109,6 +109,24 @@ export const recordStoreContract: readonly RecordContractCase[] = [
     },
   },
   {
+    name: 'delete forgets a record and its usage; deleting an absent one is false',
+    async run({ open, reopen }) {
+      const s = await open()
+      await s.put(record(1, 1, 1, [1, 2, 3]))
+      await s.put(record(1, 2, 1))
+      check((await s.delete(owner(1), file(1))) === true, 'delete of a kept record is not true')
+      check((await s.delete(owner(1), file(1))) === false, 'delete of an absent record is not false')
+      check((await s.get(owner(1), file(1))) === undefined, 'deleted record still there')
+      const after = reopen ? (await s.close(), await reopen()) : s
+      const u = await after.usage()
+      check(u.records === 1 && u.bytes === 1 + RECORD_OVERHEAD, `usage after delete ${u.records}/${u.bytes}`)
+      // A deleted file can be put again at any revision.
+      await after.put(record(1, 1, 1))
+      check((await after.get(owner(1), file(1)))?.revision === 1, 'a deleted file could not be put again')
+      await after.close()
+    },
+  },
+  {
     name: 'records and usage survive a reopen (a reload)',
     async run({ open, reopen }) {
       if (!reopen) return

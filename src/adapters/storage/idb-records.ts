@@ -87,6 +87,22 @@ class IdbRecordStore implements RecordStore {
     }
   }
 
+  async delete(owner: Uint8Array, fileId: Uint8Array): Promise<boolean> {
+    const id = recordId(owner, fileId)
+    try {
+      const tx = this.db.transaction('records', 'readwrite')
+      const cur = await tx.store.get(id)
+      if (cur) await tx.store.delete(id)
+      await tx.done
+      if (!cur) return false
+      this.#bytes -= cur.sealed.length + RECORD_OVERHEAD
+      this.#count--
+      return true
+    } catch (err) {
+      throw toStoreError(err, 'deleting a manifest')
+    }
+  }
+
   async list(owner: Uint8Array): Promise<ManifestRecord[]> {
     try {
       return (await this.db.getAllFromIndex('records', 'owner', toHex(owner))).map(plain)

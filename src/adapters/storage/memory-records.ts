@@ -19,6 +19,10 @@ export class MemoryRecordStore implements RecordStore {
     return this.#records.get(recordId(owner, fileId))
   }
 
+  async delete(owner: Uint8Array, fileId: Uint8Array): Promise<boolean> {
+    return this.#records.delete(recordId(owner, fileId))
+  }
+
   async list(owner: Uint8Array): Promise<ManifestRecord[]> {
     const prefix = `${toHex(owner)}/`
     return [...this.#records].filter(([id]) => id.startsWith(prefix)).map(([, r]) => r)

@@ -156,14 +156,41 @@ describe('ShareHost keeps manifest records', () => {
     for (let i = 0; i < RECORD_LIMITS.perOwner; i++) {
       const fileId = new Uint8Array(16)
       new DataView(fileId.buffer).setUint32(0, i)
-      await records.put({ owner: v.ownerPublicKey, fileId, revision: 1, sealed: new Uint8Array(0), signature: new Uint8Array(64) })
+      await records.put({ owner: v.ownerPublicKey, fileId, revision: 1, sealed: new Uint8Array([1]), signature: new Uint8Array(64) })
     }
-    const extra = await host.serve({ type: 'record-put', record: signRecord(v, new Uint8Array(16).fill(0xee), 1, new Uint8Array(0)) })
+    const extra = await host.serve({ type: 'record-put', record: signRecord(v, new Uint8Array(16).fill(0xee), 1, new Uint8Array([1])) })
     expect(extra).toMatchObject({ status: 'over-quota', message: expect.stringMatching(/at most 4096 manifests per owner/) })
     expect(await host.serve({ type: 'record-put', record: signRecord(v, new Uint8Array(16), 2, new Uint8Array([1])) })).toMatchObject({ status: 'ok' })
     // Another owner is not affected by this one's records.
     const other = await Vault.create()
-    expect(await host.serve({ type: 'record-put', record: signRecord(other, fileA, 1, new Uint8Array(0)) })).toMatchObject({ status: 'ok' })
+    expect(await host.serve({ type: 'record-put', record: signRecord(other, fileA, 1, new Uint8Array([1])) })).toMatchObject({ status: 'ok' })
+    // Removing a file is still possible at the limit: its tombstone replaces the live record.
+    expect(await host.serve({ type: 'record-put', record: signRecord(v, new Uint8Array(16), 2 ** 53 - 1, new Uint8Array(0)) })).toMatchObject({ status: 'ok' })
+  })
+
+  it('tombstones do not use up the limit: at their own limit an old one gives way, and live records still fit', async () => {
+    const { host, records } = setup(1 << 30)
+    const v = await Vault.create()
+    const id = (i: number) => {
+      const f = new Uint8Array(16)
+      new DataView(f.buffer).setUint32(0, i)
+      return f
+    }
+    for (let i = 0; i < RECORD_LIMITS.perOwner; i++) {
+      await records.put({ owner: v.ownerPublicKey, fileId: id(i), revision: 2 ** 53 - 1, sealed: new Uint8Array(0), signature: new Uint8Array(64) })
+    }
+    // A live record still fits beside a full set of tombstones.
+    expect(await host.serve({ type: 'record-put', record: signRecord(v, id(1_000_000), 1, new Uint8Array([1])) })).toMatchObject({ status: 'ok' })
+    // A new tombstone makes one old one give way; the count of tombstones stays at the limit.
+    const fresh = signRecord(v, id(2_000_000), 2 ** 53 - 1, new Uint8Array(0))
+    expect(await host.serve({ type: 'record-put', record: fresh })).toMatchObject({ status: 'ok' })
+    const entries = await records.entries(v.ownerPublicKey)
+    expect(entries.filter((e) => e.tombstone)).toHaveLength(RECORD_LIMITS.perOwner)
+    expect(entries.some((e) => e.tombstone && e.fileId.every((x, i) => x === fresh.fileId[i]))).toBe(true)
+    // A forged tombstone evicts nothing.
+    const forged = { ...signRecord(v, id(3_000_000), 2 ** 53 - 1, new Uint8Array(0)), signature: new Uint8Array(64) }
+    expect(await host.serve({ type: 'record-put', record: forged })).toMatchObject({ status: 'unauthorized' })
+    expect((await records.entries(v.ownerPublicKey)).filter((e) => e.tombstone)).toHaveLength(RECORD_LIMITS.perOwner)
   })
 
   it('parallel stores cannot all pass one quota check', async () => {

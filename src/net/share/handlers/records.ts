@@ -16,7 +16,9 @@ export const recordPut: Handler<'record-put'> = {
     if (!parts.records) return { status: 'not-found', message: 'This host keeps no manifests.' }
     const { owner, fileId } = head.record
     const existing = await parts.records.get(owner, fileId)
-    if (!existing && (await parts.records.entries(owner)).length >= RECORD_LIMITS.perOwner) {
+    // Live files count against the owner's limit; tombstones have a limit of their own, where an
+    // old one gives way to a new one (handle), so removing files never uses up an owner's room.
+    if (!existing && head.body > 0 && (await parts.records.entries(owner)).filter((e) => !e.tombstone).length >= RECORD_LIMITS.perOwner) {
       return { status: 'over-quota', message: `This host keeps at most ${RECORD_LIMITS.perOwner} manifests per owner.` }
     }
     const need = Math.max(0, head.body - (existing ? existing.sealed.length : -RECORD_OVERHEAD))
@@ -32,7 +34,17 @@ export const recordPut: Handler<'record-put'> = {
 
   async handle(req, _ctx, parts, admitted) {
     if (!verifyRecord(req.record)) return { status: 'unauthorized', message: 'The manifest record is not signed by its owner.' }
-    const kept = await parts.records!.put(req.record)
+    const records = parts.records!
+    const r = req.record
+    if (r.sealed.length === 0 && !(await records.get(r.owner, r.fileId))) {
+      // At the limit, the first tombstones in the store's order give way: every tombstone is a
+      // final removal, so which one goes matters little (the owner's devices keep their own).
+      const tombstones = (await records.entries(r.owner)).filter((e) => e.tombstone)
+      for (const old of tombstones.slice(0, Math.max(0, tombstones.length - RECORD_LIMITS.perOwner + 1))) {
+        if (await records.delete(r.owner, old.fileId)) parts.accounting.released({ owner: r.owner, since: 0 }, RECORD_OVERHEAD)
+      }
+    }
+    const kept = await records.put(r)
     if (kept.revision === req.record.revision && equal(kept.signature, req.record.signature)) admitted.room?.commit()
     parts.counters.stored++
     return { status: 'ok', entries: [entryOf(kept)] }
