@@ -16,6 +16,7 @@ import type { PeerNetwork } from '../ports/peer-network.ts'
 import { backupFile, deleteShares, probeShares, restoreFile } from '../transfer/index.ts'
 import { FileNotFoundError, ManifestRepository } from '../manifests/repository.ts'
 import type { LayrParts } from './parts.ts'
+import { periodic } from './services.ts'
 import type {
   BackupJobOptions,
   FileEntry,
@@ -74,6 +75,8 @@ class LayrClient implements Layr {
   #health: Map<string, FileHealth>
   #encoder: EncoderFactory | undefined
   #host: ShareHost | undefined
+  /** Keeps this vault's file list on the network as record peers come and go: 5 s after the network is up, then about every 10 minutes. */
+  readonly #sync = periodic(() => this.syncFiles(), { firstMs: 5000, everyMs: 10 * 60_000 })
   #persisted: boolean | undefined
   #ready: Promise<void> = Promise.resolve()
   #startError: { name: string; message: string } | undefined
@@ -130,7 +133,7 @@ class LayrClient implements Layr {
         self.#repo = undefined
         if (self.#syncOnUnlock) {
           self.#syncOnUnlock = false
-          void self.syncFiles().catch(() => {})
+          self.#sync.start()
         }
       },
       setPassphrase: async (passphrase) => {
@@ -226,7 +229,7 @@ class LayrClient implements Layr {
           if (this.#settings.hostingEnabled && this.parts.peers.role !== 'client') await this.#startHosting()
           first()
           // Keep this vault's file list on the network as record peers come and go.
-          if (this.#vault) setTimeout(() => void this.syncFiles().catch(() => {}), 5000)
+          if (this.#vault) this.#sync.start()
           else if (this.#locked) this.#syncOnUnlock = true
           return
         } catch (err) {
@@ -265,6 +268,7 @@ class LayrClient implements Layr {
     this.#repo = undefined
     this.#health.clear()
     this.parts.health.save(this.#health)
+    if (this.parts.peers.started) this.#sync.start()
   }
 
   async #startNetwork(): Promise<NetworkStatus> {
