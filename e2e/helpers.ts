@@ -47,3 +47,14 @@ export async function corruptHeldShare(page: Page, keyHex: string, dbName = 'lay
     { dbName, keyHex },
   )
 }
+
+/** Opens the low-level test page in `page` (the app does not start the network), starts this tab's node and waits for a relay address; returns its peer id. */
+export async function peerTab(page: Page): Promise<string> {
+  await page.goto('/?autostart=0')
+  await page.waitForFunction(() => window.layrNet !== undefined && window.layrCore !== undefined && typeof window.layrTesting === 'function')
+  return page.evaluate(async () => {
+    const status = await window.layrNet.start()
+    await window.layrNet.waitForCircuitAddress(30_000)
+    return status.peerId
+  })
+}

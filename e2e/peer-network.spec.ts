@@ -1,15 +1,6 @@
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test } from '@playwright/test'
+import { peerTab } from './helpers.ts'
 import { peerNetworkContract } from '../src/testing/peer-network-contract.ts'
-
-async function peerTab(page: Page): Promise<string> {
-  await page.goto('/?autostart=0')
-  await page.waitForFunction(() => window.layrNet !== undefined && typeof window.layrTesting === 'function')
-  return page.evaluate(async () => {
-    const status = await window.layrNet.start()
-    await window.layrNet.waitForCircuitAddress(30_000)
-    return status.peerId
-  })
-}
 
 // The PeerNetwork contract on the libp2p adapter: a tab's real node, a second tab hosting over
 // direct WebRTC, the real relay in between (the grid passes the same cases in Vitest).

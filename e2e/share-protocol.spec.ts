@@ -2,18 +2,8 @@
  * /layr/share/2.0.0 between two real Chromium tabs over direct WebRTC: a host tab keeps shares
  * in IndexedDB; an owner tab stores, fetches, and deletes, and sends what a hostile peer would.
  */
-import { expect, test, type Page } from '@playwright/test'
-import { heldKeys } from './helpers.ts'
-
-async function peerTab(page: Page): Promise<string> {
-  await page.goto('/?autostart=0')
-  await page.waitForFunction(() => window.layrNet !== undefined && window.layrCore !== undefined)
-  return page.evaluate(async () => {
-    const status = await window.layrNet.start()
-    await window.layrNet.waitForCircuitAddress(30_000)
-    return status.peerId
-  })
-}
+import { expect, test } from '@playwright/test'
+import { heldKeys, peerTab } from './helpers.ts'
 
 test('store, fetch, range, refusals and signed delete between two tabs', async ({ browser }) => {
   const hostCtx = await browser.newContext()

@@ -13,44 +13,49 @@ export interface CaseResult {
   readonly error?: string
 }
 
-/** Runs every ShareStore contract case against IndexedDB, each on a database of its own. */
-export async function runIdbShareStoreContract(options: { smallCapacity?: number; only?: string } = {}): Promise<CaseResult[]> {
+/** Runs `cases` (or the one named `only`), each with its own setup and clean-up; a failure is a result, not a throw. */
+async function runCases<S>(
+  cases: ReadonlyArray<{ readonly name: string; run(setup: S): Promise<void> }>,
+  only: string | undefined,
+  setupFor: (i: number) => { setup: S; cleanUp?: () => void },
+): Promise<CaseResult[]> {
   const results: CaseResult[] = []
-  for (const [i, c] of shareStoreContract.entries()) {
-    if (options.only !== undefined && c.name !== options.only) continue
-    const name = `layr-contract-${Date.now()}-${i}`
+  for (const [i, c] of cases.entries()) {
+    if (only !== undefined && c.name !== only) continue
+    const { setup, cleanUp } = setupFor(i)
     try {
-      await c.run({
-        open: () => openIdbShareStore(name),
-        reopen: () => openIdbShareStore(name),
-        ...(options.smallCapacity ? { openSmall: async () => ({ store: await openIdbShareStore(name), capacity: options.smallCapacity! }) } : {}),
-      })
+      await c.run(setup)
       results.push({ name: c.name, ok: true })
     } catch (err) {
       results.push({ name: c.name, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) })
     } finally {
-      indexedDB.deleteDatabase(name)
+      cleanUp?.()
     }
   }
   return results
 }
 
-/** Runs every RecordStore contract case against IndexedDB, each on a database of its own. */
-export async function runIdbRecordStoreContract(options: { only?: string } = {}): Promise<CaseResult[]> {
-  const results: CaseResult[] = []
-  for (const [i, c] of recordStoreContract.entries()) {
-    if (options.only !== undefined && c.name !== options.only) continue
-    const name = `layr-record-contract-${Date.now()}-${i}`
-    try {
-      await c.run({ open: () => openIdbRecordStore(name), reopen: () => openIdbRecordStore(name) })
-      results.push({ name: c.name, ok: true })
-    } catch (err) {
-      results.push({ name: c.name, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) })
-    } finally {
-      indexedDB.deleteDatabase(name)
+/** Runs every ShareStore contract case against IndexedDB, each on a database of its own. */
+export function runIdbShareStoreContract(options: { smallCapacity?: number; only?: string } = {}): Promise<CaseResult[]> {
+  return runCases(shareStoreContract, options.only, (i) => {
+    const name = `layr-contract-${Date.now()}-${i}`
+    return {
+      setup: {
+        open: () => openIdbShareStore(name),
+        reopen: () => openIdbShareStore(name),
+        ...(options.smallCapacity ? { openSmall: async () => ({ store: await openIdbShareStore(name), capacity: options.smallCapacity! }) } : {}),
+      },
+      cleanUp: () => void indexedDB.deleteDatabase(name),
     }
-  }
-  return results
+  })
+}
+
+/** Runs every RecordStore contract case against IndexedDB, each on a database of its own. */
+export function runIdbRecordStoreContract(options: { only?: string } = {}): Promise<CaseResult[]> {
+  return runCases(recordStoreContract, options.only, (i) => {
+    const name = `layr-record-contract-${Date.now()}-${i}`
+    return { setup: { open: () => openIdbRecordStore(name), reopen: () => openIdbRecordStore(name) }, cleanUp: () => void indexedDB.deleteDatabase(name) }
+  })
 }
 
 /** Runs every PeerNetwork contract case on this tab's libp2p network, against `host` (a tab that hosts). */
@@ -61,15 +66,6 @@ export async function runLibp2pNetworkContract(options: { host: string; only?: s
   const node = net.node
   if (!lib || !node) throw new Error('Start the network first.')
   const absent = lib.peerIdFromPrivateKey(await lib.generateKeyPair('Ed25519')).toString()
-  const results: CaseResult[] = []
-  for (const c of peerNetworkContract) {
-    if (options.only !== undefined && c.name !== options.only) continue
-    try {
-      await c.run({ net: lib.libp2pNetwork(node), self: node.peerId.toString(), host: options.host, absent })
-      results.push({ name: c.name, ok: true })
-    } catch (err) {
-      results.push({ name: c.name, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) })
-    }
-  }
-  return results
+  const setup = { net: lib.libp2pNetwork(node), self: node.peerId.toString(), host: options.host, absent }
+  return runCases(peerNetworkContract, options.only, () => ({ setup }))
 }
