@@ -47,7 +47,8 @@ async function buildBenchPage(): Promise<string> {
   return fileURLToPath(new URL('../node_modules/.cache/layr-bench', import.meta.url))
 }
 
-async function withBenchPage<T>(fn: (page: Page, browser: Browser) => Promise<T>): Promise<T> {
+/** Serves the bench page and runs `fn` with a way to open it, each time in a fresh context (its own renderer). */
+async function withBenchPage<T>(fn: (open: () => Promise<Page>, browser: Browser) => Promise<T>): Promise<T> {
   const outDir = await buildBenchPage()
   const server = createHttpServer({ staticDir: outDir, routes: new Map() })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -56,14 +57,17 @@ async function withBenchPage<T>(fn: (page: Page, browser: Browser) => Promise<T>
     executablePath: process.env.LAYR_CHROMIUM ?? '/usr/bin/chromium',
     args: [...CHROMIUM_ARGS, '--enable-precise-memory-info', '--js-flags=--expose-gc'],
   })
-  try {
+  const open = async (): Promise<Page> => {
     const page = await browser.newPage()
     page.on('crash', () => console.error('page: CRASHED'))
     page.on('console', (m) => (m.type() === 'error' || m.text().startsWith('WT')) && console.error('page:', m.text()))
     page.on('worker', (w) => w.on('console', (m) => m.text().startsWith('WT') && console.error('worker:', m.text())))
     await page.goto(`http://127.0.0.1:${port}/`)
     await page.waitForFunction(() => window.bench?.ready)
-    return await fn(page, browser)
+    return page
+  }
+  try {
+    return await fn(open, browser)
   } finally {
     await browser.close()
     server.close()
@@ -128,18 +132,23 @@ async function pipeline(): Promise<void> {
 }
 
 async function runPipeline(files: string[], sizeMiB: number, bigMiB: number, rounds: number): Promise<void> {
-  await withBenchPage(async (page) => {
-    await page.setInputFiles('#file', files)
+  await withBenchPage(async (open) => {
+    // Compute figures, on in-memory Blobs.
+    const page = await open()
     if (process.env.LAYR_BENCH_STAGES) {
       for (const f of await page.evaluate((m) => window.bench.stageBreakdown(m), Math.min(sizeMiB, 64))) print(f)
     }
     const figures = await bounded('pipeline figures', page.evaluate((o) => window.bench.pipelineBench(o), { sizeMiB, rounds, ...(process.env.LAYR_BENCH_LOOKAHEAD ? { lookahead: Number(process.env.LAYR_BENCH_LOOKAHEAD) } : {}), ...(process.env.LAYR_BENCH_WORKERS ? { workers: Number(process.env.LAYR_BENCH_WORKERS) } : {}), ...(process.env.LAYR_BENCH_MODE ? { mode: process.env.LAYR_BENCH_MODE } : {}) }))
     for (const f of figures) print(f)
+    await page.close()
 
-    // Peak memory while encoding 1 GiB (shares released as a network upload would): the
+    // Peak memory while encoding 1 GiB from a disk-backed File (shares released as a network
+    // upload would), in a fresh page so that the figures' garbage and Workers do not count: the
     // page's V8 heap plus ArrayBuffer backing stores (CDP), and the growth of the renderer
-    // process's resident memory, which also counts the Worker encoders' isolates.
-    const cdp = await page.context().newCDPSession(page)
+    // processes' resident memory, which also counts the Worker encoders' isolates.
+    const big = await open()
+    await bounded('give the page the file', big.setInputFiles('#file', files), 60)
+    const cdp = await big.context().newCDPSession(big)
     await cdp.send('HeapProfiler.collectGarbage')
     const rssBefore = rendererRss()
     let peakHeap = 0
@@ -153,12 +162,17 @@ async function runPipeline(files: string[], sizeMiB: number, bigMiB: number, rou
         await new Promise((r) => setTimeout(r, 25))
       }
     })()
-    for (const f of await bounded('file read', page.evaluate((m) => window.bench.fileRead(m), bigMiB))) print(f)
-    const r = await bounded(
-      `encode ${bigMiB} MiB`,
-      page.evaluate(([m, mode]) => window.bench.encodeOnly(m, 2, mode), [bigMiB, process.env.LAYR_BENCH_MODE ?? 'encoder'] as const),
-    ).finally(() => (sampling = false))
-    await sampler
+    let r: { ms: number; segments: number }
+    try {
+      for (const f of await bounded('file read', big.evaluate((m) => window.bench.fileRead(m), bigMiB))) print(f)
+      r = await bounded(
+        `encode ${bigMiB} MiB`,
+        big.evaluate(([m, mode]) => window.bench.encodeOnly(m, 2, mode), [bigMiB, process.env.LAYR_BENCH_MODE ?? 'encoder'] as const),
+      )
+    } finally {
+      sampling = false
+      await sampler
+    }
     const MiB = 1024 * 1024
     print({ bench: 'pipeline', metric: `encode_${bigMiB}MiB_MBps`, value: Math.round((bigMiB * 1.048576) / (r.ms / 1000)), unit: 'MB/s' })
     print({ bench: 'pipeline', metric: `encode_${bigMiB}MiB_peak_js_heap_MiB`, value: Math.round(peakHeap / MiB), unit: 'MiB', target: '<= 256' })

@@ -6,6 +6,7 @@
 import { ReedSolomonErasure } from '@digitaldefiance/reed-solomon-erasure.wasm'
 import libWasmUrl from '@digitaldefiance/reed-solomon-erasure.wasm/wasm?url'
 import { Vault, createReedSolomon, encodeFile, decodeFile, makePolicy, inlineEncoder, type FetchShare, type EncoderFactory } from '../../src/core/index.ts'
+import { openReader } from '../../src/core/pipeline/index.ts'
 import { createWorkerHasher } from '../../src/adapters/hashing/worker-hasher.ts'
 import { workerEncoder } from '../../src/adapters/encoding/worker-encoder.ts'
 import { inlineHasher, merkleRoot, type ShareHasher } from '../../src/core/merkle/index.ts'
@@ -35,7 +36,6 @@ function randomBytes(n: number): Uint8Array<ArrayBuffer> {
   return out
 }
 
-/** A random Blob of `size` bytes built from 4 MiB parts. */
 /** The file the bench driver put in the page's file input (a real, disk-backed File), checked for size. */
 function pickedFile(size: number): File {
   const input = document.getElementById('file') as HTMLInputElement | null
@@ -44,6 +44,7 @@ function pickedFile(size: number): File {
   return f
 }
 
+/** A random Blob of `size` bytes built from 4 MiB parts. */
 function randomBlob(size: number, distinctParts = Infinity): Blob {
   const parts: Uint8Array<ArrayBuffer>[] = []
   const part = 4 * MiB
@@ -91,17 +92,14 @@ async function aesAlone(blob: Blob, decrypt: boolean): Promise<number> {
   })
 }
 
-/** How fast the page can read a disk-backed File at all (one BYOB stream, nothing else). */
+/** How fast the page can read a disk-backed File at all: the pipeline's reader, 4 MiB at a time, nothing else. */
 export async function fileRead(sizeMiB: number): Promise<Figure[]> {
   const file = pickedFile(sizeMiB * MiB)
   const ms = await time(async () => {
-    const r = file.stream().getReader({ mode: 'byob' })
+    const r = openReader(file)
     let buf = new ArrayBuffer(4 * MiB)
-    for (;;) {
-      const x = await r.read(new Uint8Array(buf))
-      if (x.done) break
-      buf = x.value.buffer as ArrayBuffer
-    }
+    for (let o = 0; o < file.size; o += 4 * MiB) buf = (await r.read(Math.min(4 * MiB, file.size - o), buf)).buffer
+    await r.cancel()
   })
   return [{ bench: 'pipeline', metric: `file_read_${sizeMiB}MiB_MBps`, value: mbps(file.size, ms), unit: 'MB/s' }]
 }
