@@ -23,8 +23,14 @@ import { createHttpServer } from '../relay/http.ts'
 import type { Figure } from './page/pipeline.ts'
 
 const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
 ]
 
 function print(f: Figure): void {
@@ -78,7 +84,9 @@ async function withBenchPage<T>(fn: (open: () => Promise<Page>, browser: Browser
 function rendererRss(): number {
   const children = new Map<number, number[]>()
   const cmd = new Map<number, string>()
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+  for (const pid of readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
@@ -138,7 +146,16 @@ async function runPipeline(files: string[], sizeMiB: number, bigMiB: number, rou
     if (process.env.LAYR_BENCH_STAGES) {
       for (const f of await page.evaluate((m) => window.bench.stageBreakdown(m), Math.min(sizeMiB, 64))) print(f)
     }
-    const figures = await bounded('pipeline figures', page.evaluate((o) => window.bench.pipelineBench(o), { sizeMiB, rounds, ...(process.env.LAYR_BENCH_LOOKAHEAD ? { lookahead: Number(process.env.LAYR_BENCH_LOOKAHEAD) } : {}), ...(process.env.LAYR_BENCH_WORKERS ? { workers: Number(process.env.LAYR_BENCH_WORKERS) } : {}), ...(process.env.LAYR_BENCH_MODE ? { mode: process.env.LAYR_BENCH_MODE } : {}) }))
+    const figures = await bounded(
+      'pipeline figures',
+      page.evaluate((o) => window.bench.pipelineBench(o), {
+        sizeMiB,
+        rounds,
+        ...(process.env.LAYR_BENCH_LOOKAHEAD ? { lookahead: Number(process.env.LAYR_BENCH_LOOKAHEAD) } : {}),
+        ...(process.env.LAYR_BENCH_WORKERS ? { workers: Number(process.env.LAYR_BENCH_WORKERS) } : {}),
+        ...(process.env.LAYR_BENCH_MODE ? { mode: process.env.LAYR_BENCH_MODE } : {}),
+      }),
+    )
     for (const f of figures) print(f)
     await page.close()
 
@@ -164,7 +181,11 @@ async function runPipeline(files: string[], sizeMiB: number, bigMiB: number, rou
     })()
     let r: { ms: number; segments: number }
     try {
-      for (const f of await bounded('file read', big.evaluate((m) => window.bench.fileRead(m), bigMiB))) print(f)
+      for (const f of await bounded(
+        'file read',
+        big.evaluate((m) => window.bench.fileRead(m), bigMiB),
+      ))
+        print(f)
       r = await bounded(
         `encode ${bigMiB} MiB`,
         big.evaluate(([m, mode]) => window.bench.encodeOnly(m, 2, mode), [bigMiB, process.env.LAYR_BENCH_MODE ?? 'encoder'] as const),
@@ -187,7 +208,9 @@ async function runPipeline(files: string[], sizeMiB: number, bigMiB: number, rou
 function cpuTicks(): Map<number, { ticks: number; kind: string }> {
   const children = new Map<number, number[]>()
   const stats = new Map<number, { ticks: number; cmd: string }>()
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+  for (const pid of readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
@@ -199,11 +222,17 @@ function cpuTicks(): Map<number, { ticks: number; kind: string }> {
   }
   const out = new Map<number, { ticks: number; kind: string }>()
   const kindOf = (cmd: string): string =>
-    cmd.includes('--type=renderer') ? 'renderer'
-      : cmd.includes('NetworkService') ? 'network-service'
-        : cmd.includes('--type=gpu-process') ? 'gpu'
-          : cmd.includes('--type=') ? 'other'
-            : cmd.includes('chrom') ? 'browser' : 'node'
+    cmd.includes('--type=renderer')
+      ? 'renderer'
+      : cmd.includes('NetworkService')
+        ? 'network-service'
+        : cmd.includes('--type=gpu-process')
+          ? 'gpu'
+          : cmd.includes('--type=')
+            ? 'other'
+            : cmd.includes('chrom')
+              ? 'browser'
+              : 'node'
   const walk = (pid: number): void => {
     const s = stats.get(pid)
     if (s) out.set(pid, { ticks: s.ticks, kind: pid === process.pid ? 'node' : kindOf(s.cmd) })
@@ -245,7 +274,7 @@ async function measureCpu<T>(fn: () => Promise<T>): Promise<{ result: T; cpu: Cp
   let busiest = 0
   let total = 0
   for (const [pid, a] of after) {
-    const d = (a.ticks - (before.get(pid)?.ticks ?? 0)) / hz / seconds * 100
+    const d = ((a.ticks - (before.get(pid)?.ticks ?? 0)) / hz / seconds) * 100
     byKind[a.kind] = (byKind[a.kind] ?? 0) + d
     if (a.kind === 'renderer') busiest = Math.max(busiest, d)
     total += d
@@ -296,13 +325,31 @@ async function network(): Promise<void> {
     const hostIds: string[] = []
     for (let i = 0; i < hostCount; i++) {
       const page = await bounded(`start host ${i}`, open(`host ${i}`), 60)
-      hostIds.push(await bounded(`start host ${i}`, page.evaluate((x) => window.benchNet.startHost(1024 ** 3, 'bench-r0', x), experiments), 60))
+      hostIds.push(
+        await bounded(
+          `start host ${i}`,
+          page.evaluate((x) => window.benchNet.startHost(1024 ** 3, 'bench-r0', x), experiments),
+          60,
+        ),
+      )
       hosts.push(page)
     }
     const owner = await bounded('start owner', open('owner'), 60)
-    await bounded('start owner', owner.evaluate(() => window.benchNet.startOwner()), 60)
-    const plan = await bounded('prepare', owner.evaluate((o) => window.benchNet.prepareOwner(o), { sizeMiB, k, n, hosts: hostIds }), 60)
-    const warm = await bounded('warm-up', owner.evaluate(() => window.benchNet.warmUp()), 120)
+    await bounded(
+      'start owner',
+      owner.evaluate(() => window.benchNet.startOwner()),
+      60,
+    )
+    const plan = await bounded(
+      'prepare',
+      owner.evaluate((o) => window.benchNet.prepareOwner(o), { sizeMiB, k, n, hosts: hostIds }),
+      60,
+    )
+    const warm = await bounded(
+      'warm-up',
+      owner.evaluate(() => window.benchNet.warmUp()),
+      120,
+    )
     const takeHostStats = () => Promise.all(hosts.map((h) => h.evaluate(() => window.benchNet.takeHostStats())))
     await takeHostStats()
     const file = sizeMiB * 1024 * 1024
@@ -325,7 +372,11 @@ async function network(): Promise<void> {
     // - raw_push_2_per_host: the raw push with two frames in flight per host, as PLACE_AHEAD = 2 has;
     // - backup with 1 (one segment at a time), 2 (the default) or 4 segments placed at once.
     const EXPERIMENTS = [
-      ...[1, 3].map((lookahead) => ({ name: `restore_lookahead${lookahead}`, kind: 'restore' as const, run: () => owner.evaluate((l) => window.benchNet.restore({ lookahead: l }), lookahead) })),
+      ...[1, 3].map((lookahead) => ({
+        name: `restore_lookahead${lookahead}`,
+        kind: 'restore' as const,
+        run: () => owner.evaluate((l) => window.benchNet.restore({ lookahead: l }), lookahead),
+      })),
       { name: 'raw_pull_as_placed', kind: 'restore' as const, run: () => owner.evaluate(() => window.benchNet.rawPull(0, true)) },
       {
         name: 'restore_hosts_from_memory',
@@ -341,12 +392,17 @@ async function network(): Promise<void> {
       },
       { name: 'decode_local', kind: 'restore' as const, run: () => owner.evaluate(() => window.benchNet.decodeLocal()) },
       { name: 'raw_push_2_per_host', kind: 'backup' as const, run: () => owner.evaluate(() => window.benchNet.rawPush(2)) },
-      ...[1, 2, 4].map((w) => ({ name: `backup_window${w}`, kind: 'backup' as const, run: () => owner.evaluate((w) => window.benchNet.backup({ placeAhead: w }), w) })),
+      ...[1, 2, 4].map((w) => ({
+        name: `backup_window${w}`,
+        kind: 'backup' as const,
+        run: () => owner.evaluate((w) => window.benchNet.backup({ placeAhead: w }), w),
+      })),
     ]
     const chosen = EXPERIMENTS.filter((e) => experimentsWanted === '1' || experimentsWanted.split(',').some((p) => p && e.name.startsWith(p.trim())))
     const best = new Map<string, { ms: number; cpu: CpuUse; detail: Record<string, unknown> }>()
     const keep = (phase: string, r: { result: { ms: number }; cpu: CpuUse }): void => {
-      if (r.result.ms < (best.get(phase)?.ms ?? Infinity)) best.set(phase, { ms: r.result.ms, cpu: r.cpu, detail: r.result as unknown as Record<string, unknown> })
+      if (r.result.ms < (best.get(phase)?.ms ?? Infinity))
+        best.set(phase, { ms: r.result.ms, cpu: r.cpu, detail: r.result as unknown as Record<string, unknown> })
     }
     const step = async <T>(what: string, fn: () => Promise<T>) => {
       const x = await bounded(what, measureCpu(fn), Number(process.env.LAYR_BENCH_STEP_SECONDS ?? 180))
@@ -359,7 +415,10 @@ async function network(): Promise<void> {
     const hostFetch = { count: 0, ms: 0, maxMs: 0 }
     const addHostStats = async (): Promise<void> => {
       for (const s of await takeHostStats()) {
-        for (const [sum, t] of [[hostStore, s.store], [hostFetch, s.fetch]] as const) {
+        for (const [sum, t] of [
+          [hostStore, s.store],
+          [hostFetch, s.fetch],
+        ] as const) {
           sum.count += t.count
           sum.ms += t.ms
           sum.maxMs = Math.max(sum.maxMs, t.maxMs)
@@ -381,7 +440,8 @@ async function network(): Promise<void> {
       await takeHostStats()
       const rs = await step(`restore, round ${r}`, () => owner.evaluate((v) => window.benchNet.restore({ verify: v }), r === rounds - 1))
       keep('restore', rs)
-      if (Object.keys(rs.result.rejected).length) console.error(`network bench: round ${r}: restore rejected shares`, JSON.stringify(rs.result.rejected), rs.result.rejectedDetail)
+      if (Object.keys(rs.result.rejected).length)
+        console.error(`network bench: round ${r}: restore rejected shares`, JSON.stringify(rs.result.rejected), rs.result.rejectedDetail)
       if (r === rounds - 1) intact = rs.result.intact
       sameConnections &&= rs.result.sameConnections
       await addHostStats()
@@ -402,7 +462,17 @@ async function network(): Promise<void> {
     const rawPull = get('raw_pull').ms
     const bk = get('backup')
     const rest = get('restore')
-    const bkd = bk.detail as unknown as { shareBytes: number; discoveryMs: number; firstSegmentMs: number; tailMs: number; meanSpreadMs: number; meanSegmentMs: number; meanShareMs: number; holdersPerHost: number[]; dataSharesPerHost: number[] }
+    const bkd = bk.detail as unknown as {
+      shareBytes: number
+      discoveryMs: number
+      firstSegmentMs: number
+      tailMs: number
+      meanSpreadMs: number
+      meanSegmentMs: number
+      meanShareMs: number
+      holdersPerHost: number[]
+      dataSharesPerHost: number[]
+    }
     print1('raw_push_MiB', Math.round(plan.pushBytes / 1024 / 1024), 'MiB')
     print1('raw_pull_MiB', Math.round(plan.pullBytes / 1024 / 1024), 'MiB')
     print1('backup_s', secs(bk.ms), 's')

@@ -29,10 +29,16 @@ describe('npm test summary', () => {
     t.check('tsc', true)
     t.check('svelte-check', true)
     t.runner('vitest', true, vitestCounts({ numPassedTests: 40, numFailedTests: 0 }))
-    t.runner('playwright', true, playwrightCounts(playwrightReport([
-      { file: 'a.spec.ts', title: 'one', status: 'expected' },
-      { file: 'a.spec.ts', title: 'two', status: 'expected' },
-    ])))
+    t.runner(
+      'playwright',
+      true,
+      playwrightCounts(
+        playwrightReport([
+          { file: 'a.spec.ts', title: 'one', status: 'expected' },
+          { file: 'a.spec.ts', title: 'two', status: 'expected' },
+        ]),
+      ),
+    )
     expect(summaryLines(t.totals)).toEqual(['tests: 44 passed, 0 failed'])
   })
 
@@ -40,11 +46,17 @@ describe('npm test summary', () => {
     const t = createTally()
     t.check('tsc', true)
     t.runner('vitest', true, vitestCounts({ numPassedTests: 10, numFailedTests: 0 }))
-    t.runner('playwright', true, playwrightCounts(playwrightReport([
-      { file: 'a.spec.ts', title: 'steady', status: 'expected' },
-      { file: 'share-store.spec.ts', describe: 'IndexedDB ShareStore contract', title: 'a full device is a StorageFullError', status: 'flaky' },
-      { file: 'b.spec.ts', title: 'wobbly', status: 'flaky' },
-    ])))
+    t.runner(
+      'playwright',
+      true,
+      playwrightCounts(
+        playwrightReport([
+          { file: 'a.spec.ts', title: 'steady', status: 'expected' },
+          { file: 'share-store.spec.ts', describe: 'IndexedDB ShareStore contract', title: 'a full device is a StorageFullError', status: 'flaky' },
+          { file: 'b.spec.ts', title: 'wobbly', status: 'flaky' },
+        ]),
+      ),
+    )
     const lines = summaryLines(t.totals)
     expect(lines.at(-1)).toBe('tests: 12 passed, 0 failed, 2 flaky')
     expect(lines.at(-1)).toMatch(CI_LINE)
@@ -58,10 +70,16 @@ describe('npm test summary', () => {
     const t = createTally()
     t.check('tsc', false)
     t.runner('vitest', false, vitestCounts({ numPassedTests: 5, numFailedTests: 2 }))
-    t.runner('playwright', false, playwrightCounts(playwrightReport([
-      { file: 'a.spec.ts', title: 'broken', status: 'unexpected' },
-      { file: 'a.spec.ts', title: 'wobbly', status: 'flaky' },
-    ])))
+    t.runner(
+      'playwright',
+      false,
+      playwrightCounts(
+        playwrightReport([
+          { file: 'a.spec.ts', title: 'broken', status: 'unexpected' },
+          { file: 'a.spec.ts', title: 'wobbly', status: 'flaky' },
+        ]),
+      ),
+    )
     const lines = summaryLines(t.totals)
     expect(lines[0]).toBe('failed: tsc; 2 unit test(s); 1 end-to-end test(s)')
     expect(lines.at(-1)).toBe('tests: 5 passed, 4 failed, 1 flaky')

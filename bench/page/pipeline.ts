@@ -49,7 +49,9 @@ function randomBlob(size: number, distinctParts = Infinity): Blob {
   const parts: Uint8Array<ArrayBuffer>[] = []
   const part = 4 * MiB
   for (let o = 0; o < size; o += part) {
-    parts.push(parts.length < distinctParts ? randomBytes(Math.min(part, size - o)) : parts[parts.length % distinctParts]!.subarray(0, Math.min(part, size - o)))
+    parts.push(
+      parts.length < distinctParts ? randomBytes(Math.min(part, size - o)) : parts[parts.length % distinctParts]!.subarray(0, Math.min(part, size - o)),
+    )
   }
   return new Blob(parts)
 }
@@ -211,12 +213,18 @@ async function rsVersusLibrary(bytes: number, k: number, n: number, rounds: numb
     ...Array.from({ length: n - k }, () => new Uint8Array(shard)),
   ])
   for (let round = 0; round < rounds; round++) {
-    libEnc = Math.min(libEnc, await time(() => {
-      for (const b of libBufs) if (lib.encode(b, k, n - k) !== 0) throw new Error('library encode failed')
-    }))
-    ourEnc = Math.min(ourEnc, await time(() => {
-      for (const [i, d] of data.entries()) ours.encodeParityInto(d, parity[i]!.slice(k))
-    }))
+    libEnc = Math.min(
+      libEnc,
+      await time(() => {
+        for (const b of libBufs) if (lib.encode(b, k, n - k) !== 0) throw new Error('library encode failed')
+      }),
+    )
+    ourEnc = Math.min(
+      ourEnc,
+      await time(() => {
+        for (const [i, d] of data.entries()) ours.encodeParityInto(d, parity[i]!.slice(k))
+      }),
+    )
   }
   // Same bytes? The library's parity must equal ours (interoperable code).
   for (let j = k; j < n; j++) {
@@ -228,15 +236,25 @@ async function rsVersusLibrary(bytes: number, k: number, n: number, rounds: numb
   const available = Array.from({ length: n }, (_, i) => i >= n - k)
   const out = new Uint8Array(k * shard)
   for (let round = 0; round < rounds; round++) {
-    libDec = Math.min(libDec, await time(() => {
-      for (const b of libBufs) {
-        b.fill(0, 0, (n - k) * shard)
-        if (lib.reconstruct(b, k, n - k, available) !== 0) throw new Error('library reconstruct failed')
-      }
-    }))
-    ourDec = Math.min(ourDec, await time(() => {
-      for (const shares of parity) ours.reconstructInto(shares.map((s, i) => (available[i] ? s : undefined)), out)
-    }))
+    libDec = Math.min(
+      libDec,
+      await time(() => {
+        for (const b of libBufs) {
+          b.fill(0, 0, (n - k) * shard)
+          if (lib.reconstruct(b, k, n - k, available) !== 0) throw new Error('library reconstruct failed')
+        }
+      }),
+    )
+    ourDec = Math.min(
+      ourDec,
+      await time(() => {
+        for (const shares of parity)
+          ours.reconstructInto(
+            shares.map((s, i) => (available[i] ? s : undefined)),
+            out,
+          )
+      }),
+    )
   }
   const tag = `rs_${k}+${n - k}`
   return [
@@ -259,32 +277,53 @@ export async function stageBreakdown(sizeMiB: number): Promise<Figure[]> {
     figures.push({ bench: 'pipeline', metric: `stage_${metric}_MBps`, value: mbps(bytes, ms), unit: 'MB/s' })
   }
   const plain: Uint8Array[] = []
-  add('blob_read', await time(async () => {
-    for (let o = 0; o < size; o += seg) plain.push(new Uint8Array(await blob.slice(o, o + seg).arrayBuffer()))
-  }))
+  add(
+    'blob_read',
+    await time(async () => {
+      for (let o = 0; o < size; o += seg) plain.push(new Uint8Array(await blob.slice(o, o + seg).arrayBuffer()))
+    }),
+  )
   const { cipher } = await FileCipher.generate(new Uint8Array(16))
   const into = new Uint8Array(8 * MiB)
-  add('encrypt_into', await time(async () => {
-    for (const [i, p] of plain.entries()) await cipher.encryptSegment(i, p, into)
-  }))
+  add(
+    'encrypt_into',
+    await time(async () => {
+      for (const [i, p] of plain.entries()) await cipher.encryptSegment(i, p, into)
+    }),
+  )
   const rs = createReedSolomon(4, 8)
   const parity = Array.from({ length: 4 }, () => new Uint8Array(MiB))
-  add('rs_4+4', await time(() => {
-    for (let i = 0; i < plain.length; i++) rs.encodeParityInto(into.subarray(0, 4 * MiB), parity)
-  }))
+  add(
+    'rs_4+4',
+    await time(() => {
+      for (let i = 0; i < plain.length; i++) rs.encodeParityInto(into.subarray(0, 4 * MiB), parity)
+    }),
+  )
   const shares = Array.from({ length: 8 }, (_, i) => into.subarray(i * MiB, (i + 1) * MiB))
-  add('merkle_8_shares', await time(async () => {
-    for (let i = 0; i < plain.length; i++) await Promise.all(shares.map((s) => merkleRoot(s)))
-  }))
-  add('merkle_8_shares_2_segments_at_once', await time(async () => {
-    for (let i = 0; i < plain.length; i += 2) await Promise.all([...shares, ...shares].map((s) => merkleRoot(s)))
-  }))
+  add(
+    'merkle_8_shares',
+    await time(async () => {
+      for (let i = 0; i < plain.length; i++) await Promise.all(shares.map((s) => merkleRoot(s)))
+    }),
+  )
+  add(
+    'merkle_8_shares_2_segments_at_once',
+    await time(async () => {
+      for (let i = 0; i < plain.length; i += 2) await Promise.all([...shares, ...shares].map((s) => merkleRoot(s)))
+    }),
+  )
   const raw = new Uint8Array(65536)
-  add('sha256_64KiB_sequential', await time(async () => {
-    for (let o = 0; o < size; o += 65536) await crypto.subtle.digest('SHA-256', raw)
-  }))
-  add('sha256_64KiB_32_in_flight', await time(async () => {
-    for (let o = 0; o < size; o += 32 * 65536) await Promise.all(Array.from({ length: 32 }, () => crypto.subtle.digest('SHA-256', raw)))
-  }))
+  add(
+    'sha256_64KiB_sequential',
+    await time(async () => {
+      for (let o = 0; o < size; o += 65536) await crypto.subtle.digest('SHA-256', raw)
+    }),
+  )
+  add(
+    'sha256_64KiB_32_in_flight',
+    await time(async () => {
+      for (let o = 0; o < size; o += 32 * 65536) await Promise.all(Array.from({ length: 32 }, () => crypto.subtle.digest('SHA-256', raw)))
+    }),
+  )
   return figures
 }

@@ -2,7 +2,8 @@
  * An in-memory grid of peers, in the spirit of Tahoe-LAFS's no_network grid: every peer runs the
  * real ShareHost over memory stores, and every request goes through the real codec (header,
  * admission, body, response), so what a unit test sees is what a peer on the wire would. Fault
- * controls: `breakPeer` (unreachable), `hangPeer` (never answers), `intercept` (answers in the
+ * controls: `breakPeer` (unreachable), `hangPeer` (never answers), `movePeer` (unreachable until
+ * looked up again), `intercept` (answers in the
  * host's place), `lie` (rewrites what the host answered). `now` is every host's clock.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -41,6 +42,7 @@ export class Grid {
   readonly peers: GridPeer[] = []
   readonly #broken = new Set<string>()
   readonly #hung = new Set<string>()
+  readonly #moved = new Set<string>()
   readonly #lies = new Map<string, Lie>()
   readonly #intercepts = new Map<string, Intercept>()
   /** Every host's clock (ms since the epoch). */
@@ -77,6 +79,11 @@ export class Grid {
     this.#hung.add(id)
   }
 
+  /** The peer came back elsewhere: unreachable at what this side knew, until it is relocated. */
+  movePeer(id: string): void {
+    this.#moved.add(id)
+  }
+
   lie(id: string, lie: Lie): void {
     this.#lies.set(id, lie)
   }
@@ -100,6 +107,7 @@ export class Grid {
       discoverPeers: async () => live(),
       relocate: async (peer) => {
         if (this.#broken.has(peer)) throw new PeerUnreachableError(`grid: ${peer} is unreachable.`)
+        this.#moved.delete(peer)
       },
       kadId: async (peer) => kadId(peer),
       closestPeers: async (key) => {
@@ -112,7 +120,7 @@ export class Grid {
 
   async #request(self: string, to: string, req: ShareRequest, options: RequestOptions): Promise<ShareResponse> {
     options.signal?.throwIfAborted()
-    if (this.#broken.has(to) || !this.peers.some((p) => p.id === to)) throw new PeerUnreachableError(`grid: ${to} is unreachable.`)
+    if (this.#broken.has(to) || this.#moved.has(to) || !this.peers.some((p) => p.id === to)) throw new PeerUnreachableError(`grid: ${to} is unreachable.`)
     if (this.#hung.has(to)) {
       await new Promise<never>((_, reject) => {
         const fail = (): void => reject(new NetworkTimeoutError(`grid: ${to} did not answer.`))

@@ -102,6 +102,50 @@ describe('upload on the grid', () => {
     expect(await same(blob, await restored(g, owner, m))).toBe(true)
   })
 
+  it('two planned hosts that refuse: their shares go to two distinct spares, and a host that refused is not asked again', async () => {
+    const { g, owner, net } = await setup(6)
+    const asked = new Map<string, number>()
+    const blob = file(6, 9)
+    const events: BackupProgress[] = []
+    const m = await backupFile(net, owner, blob, {
+      policy,
+      shareSize: SHARE,
+      onProgress: (e) => {
+        events.push(e)
+        if (e.type !== 'place:plan') return
+        for (const bad of e.hosts.slice(0, 2)) {
+          g.intercept(bad, (req) => {
+            if (req.type !== 'store') return undefined
+            asked.set(bad, (asked.get(bad) ?? 0) + 1)
+            return { status: 'over-quota', message: 'full' }
+          })
+        }
+      },
+    })
+    for (const seg of holdersOf(m)) expect(new Set(seg).size).toBe(4)
+    expect(events.some((e) => e.type === 'place:reduced')).toBe(false)
+    // At most the stores already in flight (two segments at a time) reach a host after it refused once.
+    for (const n of asked.values()) expect(n).toBeLessThanOrEqual(2)
+    expect(await same(blob, await restored(g, owner, m))).toBe(true)
+  })
+
+  it('plans with the room each host gives this peer: too big for it is refused before any share leaves', async () => {
+    const g = new Grid(1, { quota: 4 * 2 ** 20, limits: { perOwner: 1, perPeer: 0.5 } })
+    g.now = Date.now()
+    let stores = 0
+    g.intercept('peer-0', (req) => {
+      if (req.type === 'store') stores++
+      return undefined
+    })
+    // 1.5 MiB at k = 1, n = 2 is 3 MiB of shares: within the host's free 4 MiB, over this peer's 2 MiB.
+    const big = new Blob([patternBytes(1.5 * 2 ** 20)])
+    await expect(backupFile(g.network('owner'), await Vault.create(), big, { policy: makePolicy({ k: 1, n: 2 }) })).rejects.toMatchObject({
+      name: 'PlacementError',
+      message: expect.stringMatching(/too little for this file/),
+    })
+    expect(stores).toBe(0)
+  })
+
   it('with fewer hosts than n it doubles up evenly, says so, and the file comes back', async () => {
     const { g, owner, net } = await setup(2)
     const events: BackupProgress[] = []
@@ -164,6 +208,7 @@ describe('restore, remove and probe on the grid', () => {
     const hs = holdersOf(m)[0]!
     g.breakPeer(hs[0]!)
     g.breakPeer(hs[1]!)
+    g.movePeer(hs[2]!)
     expect(await same(blob, await restored(g, owner, m))).toBe(true)
     g.breakPeer(hs[2]!)
     await expect(restored(g, owner, m)).rejects.toMatchObject({ name: 'NotEnoughSharesError' })

@@ -59,6 +59,12 @@ describe('planUpload', () => {
     expect(p2.hosts).not.toContain('small')
   })
 
+  it('keeps a segment’s shares apart even when loads are uneven (a big segment, then small ones, on more hosts than n)', () => {
+    const plan = planUpload({ shareSizes: [2 * MiB, MiB, MiB], n: 4, hosts: hosts(6, 3 * MiB), target })!
+    expect(plan.hosts.length).toBeGreaterThan(4)
+    for (const seg of plan.assignments) expect(new Set(seg).size).toBe(4)
+  })
+
   it('is undefined when the hosts together cannot hold the file', () => {
     expect(planUpload({ shareSizes: Array(4).fill(MiB), n: 4, hosts: hosts(4, MiB), target })).toBeUndefined()
     expect(planUpload({ shareSizes: [MiB], n: 2, hosts: [], target })).toBeUndefined()
