@@ -41,7 +41,7 @@ export const peerNetworkContract: readonly NetworkContractCase[] = [
       // A young network fills in over a few lookups (the relay may answer first): ask again, as
       // findHosts does, within a time limit.
       const seen = new Set<string>()
-      for (const end = Date.now() + 30_000; !seen.has(host) && Date.now() < end; ) {
+      for (const end = Date.now() + 30_000; !seen.has(host) && Date.now() < end;) {
         for (const p of await net.discoverPeers({ minPeers: 2, timeoutMs: 10_000, settleRounds: 3 })) seen.add(p)
       }
       check(seen.has(host), `the host is not among ${seen.size} peers found in 30 s`)
