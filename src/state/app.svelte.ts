@@ -61,55 +61,40 @@ export class AppState {
 
   /** First run: makes the vault; the person then saves its recovery text. */
   async createVault(): Promise<void> {
-    if (!this.layr || this.busy) return
-    this.busy = true
-    this.problem = undefined
-    try {
+    const layr = this.layr
+    if (!layr || this.busy) return
+    await this.#busyWith(async () => {
       // Kept in this browser only once the person goes on, plain or under the passphrase they
       // chose then: a vault meant to be locked never reaches the browser's storage in the clear.
-      this.recoveryText = await this.layr.vault.create({ keep: false })
+      this.recoveryText = await layr.vault.create({ keep: false })
       this.phase = 'save-recovery'
-    } catch (err) {
-      this.problem = describeError(err)
-    } finally {
-      this.busy = false
-    }
+    })
   }
 
   /** The person has saved the recovery text (and chose a passphrase, or not): on to the app. */
   async confirmSaved(): Promise<void> {
     const layr = this.layr
-    if (!layr?.vault.ownerId || this.busy) return
-    this.busy = true
-    this.problem = undefined
-    try {
+    const ownerId = layr?.vault.ownerId
+    if (!layr || !ownerId || this.busy) return
+    await this.#busyWith(async () => {
       const passphrase = this.passphrase.chosen(true)
       if (passphrase !== undefined) await layr.vault.setPassphrase(passphrase)
       else await layr.vault.keep()
-      localStorage.setItem(SAVED_KEY, layr.vault.ownerId)
+      localStorage.setItem(SAVED_KEY, ownerId)
       this.recoveryText = ''
       this.passphrase.clear()
       this.#enter()
-    } catch (err) {
-      this.problem = describeError(err)
-    } finally {
-      this.busy = false
-    }
+    })
   }
 
   /** The vault is kept under a passphrase: open it with `passphrase`. */
   async unlock(passphrase: string): Promise<void> {
-    if (!this.layr || this.busy) return
-    this.busy = true
-    this.problem = undefined
-    try {
-      await this.layr.vault.unlock(passphrase)
+    const layr = this.layr
+    if (!layr || this.busy) return
+    await this.#busyWith(async () => {
+      await layr.vault.unlock(passphrase)
       this.#afterOpen()
-    } catch (err) {
-      this.problem = describeError(err)
-    } finally {
-      this.busy = false
-    }
+    })
   }
 
   /**
@@ -118,17 +103,11 @@ export class AppState {
    */
   async restoreVault(text: string): Promise<void> {
     if (!this.layr || this.busy) return
-    this.busy = true
-    this.problem = undefined
-    try {
+    await this.#busyWith(async () => {
       await this.#adoptVault(text, this.passphrase.chosen(true))
       this.passphrase.clear()
       this.#enter()
-    } catch (err) {
-      this.problem = describeError(err)
-    } finally {
-      this.busy = false
-    }
+    })
   }
 
   /** Replaces the vault (first run or Settings) and marks its text as saved: the person has it. */
@@ -139,6 +118,19 @@ export class AppState {
     if (layr.vault.ownerId) localStorage.setItem(SAVED_KEY, layr.vault.ownerId)
     await this.files?.reset()
     void this.files?.sync()
+  }
+
+  /** Runs one action of the first-run and unlock screens: one at a time, its failure shown as `problem`. */
+  async #busyWith(action: () => Promise<void>): Promise<void> {
+    this.busy = true
+    this.problem = undefined
+    try {
+      await action()
+    } catch (err) {
+      this.problem = describeError(err)
+    } finally {
+      this.busy = false
+    }
   }
 
   show(view: View): void {
