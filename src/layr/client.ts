@@ -71,7 +71,6 @@ class LayrClient implements Layr {
   #settings: StoredSettings
   /** The manifests of the vault in use (made again when the vault changes). */
   #repo: ManifestRepository | undefined
-  #repoVault: Vault | undefined
   #health: Map<string, FileHealth>
   #encoder: EncoderFactory | undefined
   #host: ShareHost | undefined
@@ -130,7 +129,6 @@ class LayrClient implements Layr {
         const v = await unlockVault(self.#locked.record, passphrase)
         self.#vault = v
         self.#locked = undefined
-        self.#repo = undefined
         if (self.#syncOnUnlock) {
           self.#syncOnUnlock = false
           self.#sync.start()
@@ -265,7 +263,6 @@ class LayrClient implements Layr {
     this.#vault = v
     this.#locked = undefined
     this.#hasPassphrase = false
-    this.#repo = undefined
     this.#health.clear()
     this.parts.health.save(this.#health)
     if (this.parts.peers.started) this.#sync.start()
@@ -319,10 +316,7 @@ class LayrClient implements Layr {
   /** The manifests of the vault in use. */
   #manifests(): ManifestRepository {
     const vault = this.#requireVault()
-    if (!this.#repo || this.#repoVault !== vault) {
-      this.#repo = new ManifestRepository(vault, this.parts.records)
-      this.#repoVault = vault
-    }
+    if (this.#repo?.vault !== vault) this.#repo = new ManifestRepository(vault, this.parts.records)
     return this.#repo
   }
 

@@ -38,7 +38,8 @@ export class ManifestRepository {
   readonly #opened = new Map<string, { revision: number; manifest: FileManifest }>()
 
   constructor(
-    private readonly vault: Vault,
+    /** The vault whose manifests these are. */
+    readonly vault: Vault,
     private readonly local: RecordStore,
   ) {}
 

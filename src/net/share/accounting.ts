@@ -141,12 +141,12 @@ export class Accounting {
     }
   }
 
-  /** Bytes `peer` may still store here: the quota's free room, within the peer's part of it. */
-  async roomFor(peer: string): Promise<number> {
+  /** What is held here, and the bytes `peer` may still store: the quota's free room, within the peer's part of it. */
+  async standing(peer: string): Promise<{ bytes: number; shares: number; room: number }> {
     const [u] = await Promise.all([this.used(), this.#load()])
     const { quota, perPeer } = this.#limits
     const peerHas = (this.#peerUsed.get(peer) ?? 0) + (this.#peerReserved.get(peer) ?? 0)
-    return Math.max(0, Math.min(quota - u.bytes - this.#reserved, Math.floor(quota * perPeer) - peerHas))
+    return { ...u, room: Math.max(0, Math.min(quota - u.bytes - this.#reserved, Math.floor(quota * perPeer) - peerHas)) }
   }
 
   /** An owner let go of a share of `bytes` (a delete). */

@@ -61,7 +61,7 @@ export class FrameReader {
     }
     try {
       let header = this.#rest
-      while (header.length < 4) header = join([header, await next()], header.length)
+      while (header.length < 4) header = join([header, await next()])
       const length = new DataView(header.buffer, header.byteOffset, 4).getUint32(0)
       if (length > limit.max) throw new ProtocolError(`The peer announced a ${length}-byte message; the limit is ${limit.max}.`)
       if (limit.exact !== undefined && length !== limit.exact) {
@@ -76,7 +76,7 @@ export class FrameReader {
         parts.push(chunk)
         have += chunk.length
       }
-      const all = parts.length === 1 ? parts[0]! : join(parts, have)
+      const all = parts.length === 1 ? parts[0]! : join(parts)
       this.#rest = all.subarray(length).slice()
       return all.subarray(0, length)
     } finally {
@@ -90,16 +90,16 @@ export class FrameReader {
   }
 }
 
-function join(parts: readonly Uint8Array[], total: number): Uint8Array {
+function join(parts: readonly Uint8Array[]): Uint8Array {
   let size = 0
   for (const p of parts) size += p.length
-  const out = new Uint8Array(Math.max(total, size))
+  const out = new Uint8Array(size)
   let o = 0
   for (const p of parts) {
     out.set(p, o)
     o += p.length
   }
-  return out.subarray(0, size)
+  return out
 }
 
 /** Reads exactly one frame of at most `max` bytes (for streams that carry one frame). */
