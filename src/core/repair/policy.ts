@@ -1,0 +1,92 @@
+import { requireInteger } from '../bytes.ts'
+import type { RedundancyPolicy } from '../erasure/index.ts'
+
+/**
+ * A host unreachable for longer than this is treated as gone: its shares count as lost and are
+ * rebuilt elsewhere. Tabs close at night and come back with their data, so a short wait moves data
+ * that was never lost; a long one lets real losses pile up unseen. The durability simulation
+ * (bench/durability.ts) chose it (see the note in the README's "How Layr keeps files alive").
+ */
+export const DEFAULT_LOST_AFTER_MS = 72 * 3600_000
+
+/** What the last audit round found of one share. */
+export type ShareCheck =
+  /** Its holder proved the asked leaves. */
+  | { readonly state: 'verified' }
+  /** Its holder answered wrong, said it has no such share, answered late, or is disqualified. */
+  | { readonly state: 'failed'; readonly reason: 'wrong' | 'missing' | 'late' | 'disqualified' }
+  /** Its holder could not be reached (since `since`, as far as this owner knows). */
+  | { readonly state: 'offline'; readonly since: number }
+
+export interface SegmentVerdict {
+  /** Shares that passed. */
+  readonly verified: number
+  /** Shares counted on: verified ones, and those whose holder has been away for less than the wait. */
+  readonly counted: number
+  /** Share indices to rebuild elsewhere: failed, or away for longer than the wait. */
+  readonly lost: readonly number[]
+  /** counted < repairThreshold: rebuild `lost`. */
+  readonly needsRepair: boolean
+  /** At least k verified shares: a rebuild can run now. */
+  readonly repairable: boolean
+}
+
+export function segmentVerdict(checks: readonly ShareCheck[], policy: RedundancyPolicy, now: number, lostAfterMs = DEFAULT_LOST_AFTER_MS): SegmentVerdict {
+  let verified = 0
+  const lost: number[] = []
+  checks.forEach((c, i) => {
+    if (c.state === 'verified') verified++
+    else if (c.state === 'failed' || now - c.since >= lostAfterMs) lost.push(i)
+  })
+  const counted = checks.length - lost.length
+  return { verified, counted, lost, needsRepair: counted < policy.repairThreshold, repairable: verified >= policy.k }
+}
+
+export interface FileVerdict {
+  readonly segments: readonly SegmentVerdict[]
+  /** The weakest segment's verified shares. */
+  readonly verified: number
+  /** The weakest segment's counted shares. */
+  readonly counted: number
+  readonly needsRepair: boolean
+  /** Every segment that needs repair has k verified shares. */
+  readonly repairable: boolean
+}
+
+export function fileVerdict(
+  checks: readonly (readonly ShareCheck[])[],
+  policy: RedundancyPolicy,
+  now: number,
+  lostAfterMs = DEFAULT_LOST_AFTER_MS,
+): FileVerdict {
+  const segments = checks.map((c) => segmentVerdict(c, policy, now, lostAfterMs))
+  const min = (f: (s: SegmentVerdict) => number): number => (segments.length === 0 ? 0 : Math.min(...segments.map(f)))
+  return {
+    segments,
+    verified: min((s) => s.verified),
+    counted: min((s) => s.counted),
+    needsRepair: segments.some((s) => s.needsRepair),
+    repairable: segments.every((s) => !s.needsRepair || s.repairable),
+  }
+}
+
+/**
+ * How many hosts a segment can lose, whichever they are, and still be rebuilt: `holders` lists the
+ * host of each good share (a host may hold several). The worst case takes the hosts holding the
+ * most shares first. -1 when it already has fewer than k.
+ */
+export function survivableLosses(holders: readonly string[], k: number): number {
+  requireInteger('k', k, 1)
+  const counts = new Map<string, number>()
+  for (const h of holders) counts.set(h, (counts.get(h) ?? 0) + 1)
+  const desc = [...counts.values()].sort((a, b) => b - a)
+  let left = holders.length
+  if (left < k) return -1
+  let lost = 0
+  for (const c of desc) {
+    if (left - c < k) break
+    left -= c
+    lost++
+  }
+  return lost
+}
