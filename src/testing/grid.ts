@@ -2,7 +2,7 @@
  * An in-memory grid of peers, in the spirit of Tahoe-LAFS's no_network grid: every peer runs the
  * real ShareHost over memory stores, and every request goes through the real codec (header,
  * admission, body, response), so what a unit test sees is what a peer on the wire would. Fault
- * controls: `breakPeer` (unreachable), `hangPeer` (never answers), `movePeer` (unreachable until
+ * controls: `breakPeer` (unreachable), `hangPeer` (never answers), `slowPeer` (answers late), `movePeer` (unreachable until
  * looked up again), `intercept` (answers in the
  * host's place), `lie` (rewrites what the host answered). `now` is every host's clock.
  */
@@ -42,6 +42,7 @@ export class Grid {
   readonly peers: GridPeer[] = []
   readonly #broken = new Set<string>()
   readonly #hung = new Set<string>()
+  readonly #slow = new Map<string, number>()
   readonly #moved = new Set<string>()
   readonly #lies = new Map<string, Lie>()
   readonly #intercepts = new Map<string, Intercept>()
@@ -79,6 +80,11 @@ export class Grid {
     this.#hung.add(id)
   }
 
+  /** Answers `ms` late (past the caller's time limit, a NetworkTimeoutError, as on the wire). */
+  slowPeer(id: string, ms: number): void {
+    this.#slow.set(id, ms)
+  }
+
   /** The peer came back elsewhere: unreachable at what this side knew, until it is relocated. */
   movePeer(id: string): void {
     this.#moved.add(id)
@@ -96,6 +102,7 @@ export class Grid {
   heal(id: string): void {
     this.#broken.delete(id)
     this.#hung.delete(id)
+    this.#slow.delete(id)
     this.#lies.delete(id)
     this.#intercepts.delete(id)
   }
@@ -126,6 +133,15 @@ export class Grid {
         const fail = (): void => reject(new NetworkTimeoutError(`grid: ${to} did not answer.`))
         if (options.signal) options.signal.addEventListener('abort', fail, { once: true })
         setTimeout(fail, options.timeoutMs ?? 60_000)
+      })
+    }
+    const slow = this.#slow.get(to)
+    if (slow !== undefined) {
+      const limit = options.timeoutMs ?? 60_000
+      await new Promise<void>((resolve, reject) => {
+        const late = slow >= limit
+        const t = setTimeout(() => (late ? reject(new NetworkTimeoutError(`grid: ${to} did not answer in time.`)) : resolve()), Math.min(slow, limit))
+        options.signal?.addEventListener('abort', () => (clearTimeout(t), reject(options.signal!.reason as Error)), { once: true })
       })
     }
     const early = this.#intercepts.get(to)?.(req)

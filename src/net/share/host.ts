@@ -12,6 +12,7 @@ import type { RequestHead, RequestType, ShareRequest, ShareResponse } from './me
 import type { Admission, Admitted, Handler, HostCounters, HostParts, RequestContext } from './handlers/types.ts'
 import { stat } from './handlers/stat.ts'
 import { fetch } from './handlers/fetch.ts'
+import { audit } from './handlers/audit.ts'
 import { store } from './handlers/store.ts'
 import { remove } from './handlers/delete.ts'
 import { recordGet, recordList, recordPut } from './handlers/records.ts'
@@ -22,6 +23,7 @@ export { AUTH_WINDOW_MS, deleteMessage, readRecordsMessage, signDelete, signRead
 const HANDLERS: { readonly [T in RequestType]: Handler<T> } = {
   stat,
   fetch,
+  audit,
   store,
   delete: remove,
   'record-put': recordPut,
@@ -46,7 +48,7 @@ function refusal(err: unknown): ShareResponse {
 }
 
 export class ShareHost {
-  readonly counters: HostCounters = { stored: 0, served: 0, deleted: 0, refused: 0 }
+  readonly counters: HostCounters = { stored: 0, served: 0, audited: 0, deleted: 0, refused: 0 }
   readonly accounting: Accounting
   readonly #parts: HostParts
   readonly #locks = new Map<string, Promise<unknown>>()

@@ -12,6 +12,8 @@
  */
 import { decode, encode } from 'cborg'
 import { MAX_SHARE_SIZE } from '../../core/segment/index.ts'
+import { MAX_AUDIT_LEAVES, NONCE_SIZE } from '../../core/audit/index.ts'
+import { HASH_SIZE, LEAF_SIZE } from '../../core/merkle/index.ts'
 import { RECORD_LIMITS, type ManifestRecord } from '../../core/records/index.ts'
 import { checkCborBounds, type CborBounds } from './cbor-bounds.ts'
 import { ProtocolError } from './errors.ts'
@@ -39,6 +41,8 @@ export interface ByteRange {
 export type ShareRequest =
   | ({ readonly type: 'store'; readonly key: Uint8Array; readonly root: Uint8Array; readonly bytes: Uint8Array } & OwnerAuth)
   | { readonly type: 'fetch'; readonly key: Uint8Array; readonly range?: ByteRange }
+  /** Prove the share is held: the leaves `nonce` draws (core/audit), `leaves` of them, with their Merkle paths. */
+  | { readonly type: 'audit'; readonly key: Uint8Array; readonly nonce: Uint8Array; readonly leaves: number }
   | ({ readonly type: 'delete'; readonly key: Uint8Array } & OwnerAuth)
   | { readonly type: 'stat' }
   | { readonly type: 'record-put'; readonly record: ManifestRecord }
@@ -59,6 +63,8 @@ export type ShareResponse =
   | {
       readonly status: 'ok'
       readonly bytes?: Uint8Array
+      /** An audit's Merkle paths, one per leaf (the leaves are `bytes`, concatenated). */
+      readonly paths?: readonly (readonly Uint8Array[])[]
       readonly stat?: HostStat
       readonly record?: ManifestRecord
       readonly entries?: readonly RecordEntry[]
@@ -150,6 +156,17 @@ function entries(v: unknown): RecordEntry[] {
   })
 }
 
+/** Audit paths: at most MAX_AUDIT_LEAVES, each at most MAX_PATH hashes (a 16 MiB share has 256 leaves: 8). */
+const MAX_PATH = 16
+
+function paths(v: unknown): Uint8Array[][] {
+  if (!Array.isArray(v) || v.length > MAX_AUDIT_LEAVES) fail(`paths must be a list of at most ${MAX_AUDIT_LEAVES}`)
+  return v.map((p) => {
+    if (!Array.isArray(p) || p.length > MAX_PATH) fail(`a path must be a list of at most ${MAX_PATH} hashes`)
+    return p.map((h) => bytes(h, 'path hash', HASH_SIZE, HASH_SIZE))
+  })
+}
+
 function withoutSealed(r: ManifestRecord): Omit<ManifestRecord, 'sealed'> {
   return { owner: r.owner, fileId: r.fileId, revision: r.revision, signature: r.signature }
 }
@@ -168,6 +185,8 @@ export function encodeRequest(req: ShareRequest): Encoded {
       return { head: encode({ type: 'record-put', record: withoutSealed(req.record), body: req.record.sealed.length }), body: req.record.sealed }
     case 'fetch':
       return { head: encode(req.range === undefined ? { type: 'fetch', key: req.key } : { type: 'fetch', key: req.key, range: req.range }) }
+    case 'audit':
+      return { head: encode({ type: 'audit', key: req.key, nonce: req.nonce, leaves: req.leaves }) }
     case 'delete':
       return { head: encode({ type: 'delete', key: req.key, ...authFields(req) }) }
     case 'stat':
@@ -197,6 +216,14 @@ export function decodeRequestHead(frame: Uint8Array): RequestHead {
         range: { offset: uint(range.offset, 'range.offset', MAX_SHARE_SIZE), length: uint(range.length, 'range.length', MAX_SHARE_SIZE) },
       }
     }
+    case 'audit':
+      only(r, ['type', 'key', 'nonce', 'leaves'])
+      return {
+        type: 'audit',
+        key: bytes(r.key, 'key', 32, 32),
+        nonce: bytes(r.nonce, 'nonce', NONCE_SIZE, NONCE_SIZE),
+        leaves: uint(r.leaves, 'leaves', MAX_AUDIT_LEAVES),
+      }
     case 'delete':
       only(r, ['type', 'key', 'owner', 'time', 'signature'])
       return { type: 'delete', key: bytes(r.key, 'key', 32, 32), ...auth(r) }
@@ -245,6 +272,7 @@ export function encodeResponse(res: ShareResponse): Encoded {
   if (res.status !== 'ok') return { head: encode({ status: res.status, message: res.message.slice(0, 1024) }) }
   const head: Record<string, unknown> = { status: 'ok' }
   if (res.stat) head.stat = res.stat
+  if (res.paths) head.paths = res.paths.map((p) => [...p])
   if (res.entries)
     head.entries = res.entries.map((e) =>
       e.tombstone ? { fileId: e.fileId, revision: e.revision, tombstone: e.tombstone } : { fileId: e.fileId, revision: e.revision },
@@ -268,6 +296,7 @@ export type ResponseHead =
   | {
       readonly status: 'ok'
       readonly stat?: HostStat
+      readonly paths?: readonly (readonly Uint8Array[])[]
       readonly entries?: readonly RecordEntry[]
       readonly record?: Omit<ManifestRecord, 'sealed'>
       readonly body?: number
@@ -296,9 +325,17 @@ export function decodeResponseHead(frame: Uint8Array, bodyMax: number): Response
   const r = parse(frame, HEADER_LIMITS.response, RESPONSE_BOUNDS)
   if (typeof r.status !== 'string' || (r.status !== 'ok' && !ERROR_STATUSES.includes(r.status))) fail('unknown status')
   if (r.status !== 'ok') return errorHead(r)
-  only(r, ['status', 'stat', 'entries', 'record', 'body'])
-  const out: { status: 'ok'; stat?: HostStat; entries?: RecordEntry[]; record?: Omit<ManifestRecord, 'sealed'>; body?: number } = { status: 'ok' }
+  only(r, ['status', 'stat', 'paths', 'entries', 'record', 'body'])
+  const out: {
+    status: 'ok'
+    stat?: HostStat
+    paths?: Uint8Array[][]
+    entries?: RecordEntry[]
+    record?: Omit<ManifestRecord, 'sealed'>
+    body?: number
+  } = { status: 'ok' }
   if (r.entries !== undefined) out.entries = entries(r.entries)
+  if (r.paths !== undefined) out.paths = paths(r.paths)
   if (r.record !== undefined) out.record = recordHead(r.record)
   if (r.body !== undefined) out.body = uint(r.body, 'body', bodyMax)
   if (out.record && out.body === undefined) fail('a record without its sealed bytes')
@@ -334,6 +371,8 @@ export function responseBodyMax(req: ShareRequest): number {
       return req.range ? Math.min(req.range.length, MAX_SHARE_SIZE) : MAX_SHARE_SIZE
     case 'record-get':
       return RECORD_LIMITS.sealedBytes
+    case 'audit':
+      return Math.min(req.leaves, MAX_AUDIT_LEAVES) * LEAF_SIZE
     default:
       return 0
   }

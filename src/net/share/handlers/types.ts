@@ -12,6 +12,8 @@ import type { Interim, RequestHead, RequestType, ShareRequest, ShareResponse } f
 export interface HostCounters {
   stored: number
   served: number
+  /** Audits answered. */
+  audited: number
   deleted: number
   refused: number
 }
