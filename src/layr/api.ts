@@ -4,11 +4,11 @@
  * through this interface. Every method fails with a typed LayrError (stable `name`, a message a
  * person can act on); long work reports typed progress events.
  */
-import type { BackupProgress, DeleteProgress } from '../transfer/index.ts'
+import type { BackupProgress, DeleteProgress, RepairProgress } from '../transfer/index.ts'
 import type { PipelineProgress } from '../core/pipeline/index.ts'
 import type { NetworkStatus } from '../net/status.ts'
 
-export type { BackupProgress, PipelineProgress, NetworkStatus }
+export type { BackupProgress, PipelineProgress, NetworkStatus, RepairProgress }
 
 /** The file as the Files view lists it. `id` is the hex of the manifest's 16-byte file id. */
 export interface FileEntry {
@@ -26,13 +26,69 @@ export interface FileEntry {
   readonly health: FileHealth | undefined
 }
 
+/**
+ * What the last audit round found (checked: holders answered; verified: they proved the data).
+ * Segment figures are the weakest segment's, out of n.
+ */
 export interface FileHealth {
-  /** Fewest shares of any one segment whose holder answered, out of n. */
-  readonly live: number
-  readonly n: number
   readonly k: number
+  readonly n: number
+  /** The repair threshold: repair runs when `counted` falls below it. */
+  readonly r: number
+  /** Shares that passed their audit. */
+  readonly verified: number
+  /** Shares whose holder answered at all (right or wrong). */
+  readonly answered: number
+  /** Verified shares plus those whose holder has been away for less than the wait. */
+  readonly counted: number
+  /** Hosts the file can lose, whichever they are, and still be restored (from verified shares); -1: it cannot be restored now. */
+  readonly survives: number
+  /** Shares (of all segments) whose holder answered wrong, late or not at all (`offline`). */
+  readonly failed: number
+  readonly offline: number
+  readonly shares: number
+  readonly needsRepair: boolean
+  readonly repairable: boolean
   /** Milliseconds since the epoch. */
   readonly checkedAt: number
+  /** The last repair: what it placed, or why it could not. */
+  readonly repair?: {
+    readonly at: number
+    readonly placed: number
+    readonly unplaced: number
+    readonly error?: { readonly name: string; readonly message: string }
+  }
+}
+
+export interface RepairReport {
+  /** Shares rebuilt onto new hosts. */
+  readonly placed: number
+  /** Lost shares that found no new host (they stay where they were). */
+  readonly unplaced: number
+  readonly health: FileHealth
+}
+
+/** Audits and repairs, by the background loop or on demand, as they run. */
+export type MaintenanceEvent =
+  | { readonly type: 'check:start'; readonly fileId: string }
+  | { readonly type: 'check:progress'; readonly fileId: string; readonly done: number; readonly total: number }
+  | { readonly type: 'check:done'; readonly fileId: string; readonly health: FileHealth }
+  | { readonly type: 'repair:start'; readonly fileId: string }
+  | { readonly type: 'repair:progress'; readonly fileId: string; readonly done: number; readonly total: number }
+  | { readonly type: 'repair:done'; readonly fileId: string; readonly placed: number; readonly unplaced: number; readonly health: FileHealth }
+  | { readonly type: 'repair:failed'; readonly fileId: string; readonly error: { readonly name: string; readonly message: string } }
+
+/** How an audit is sized, and what it catches (core/audit), for the app to show. */
+export interface AuditFigures {
+  /** Leaves one audit asks of a full share, and the share's leaves. */
+  readonly leavesAsked: number
+  readonly leaves: number
+  /** The chance one audit catches a host that kept half of a share. */
+  readonly catchHalfPerAudit: number
+  /** Audits after which such a host is caught with probability 1 − 2⁻²⁰. */
+  readonly auditsToCatchHalf: number
+  readonly auditEveryMs: number
+  readonly retryMs: number
 }
 
 export type RemoveProgress = DeleteProgress
@@ -153,6 +209,20 @@ export interface PeerPlacement {
   /** Shares of this owner's files the manifests place on that peer. */
   readonly shares: number
   readonly connected: boolean
+  /** This owner's view of the host (undefined until it was audited). */
+  readonly reputation?: HostScore
+}
+
+export interface HostScore {
+  /** Forgetting Beta scores, 0 to 1. */
+  readonly audit: number
+  readonly online: number
+  readonly passed: number
+  readonly failed: number
+  /** Its audit score fell below the threshold: it gets no new shares and its shares are replaced. */
+  readonly disqualified: boolean
+  readonly lastSeen?: number
+  readonly offlineSince?: number
 }
 
 export interface NetworkApi {
@@ -176,6 +246,18 @@ export interface SettingsApi {
   /** Relay multiaddrs, or [] for the page's own /bootstrap.json. */
   readonly relays: readonly string[]
   setRelays(relays: readonly string[]): Promise<void>
+  /** How long a host may be unreachable before its shares are rebuilt elsewhere (ms). */
+  readonly lostAfterMs: number
+  /** InvalidInputError unless a whole number of ms from 0 to 30 days. */
+  setLostAfter(ms: number): Promise<void>
+}
+
+export interface MaintenanceApi {
+  /** Called for every audit and repair step, whoever started it. Returns an unsubscribe. */
+  subscribe(listener: (e: MaintenanceEvent) => void): () => void
+  /** Files being checked or repaired now. */
+  readonly active: ReadonlyMap<string, 'check' | 'repair'>
+  readonly figures: AuditFigures
 }
 
 export interface Layr {
@@ -185,6 +267,7 @@ export interface Layr {
   readonly settings: SettingsApi
   readonly hosting: HostingApi
   readonly network: NetworkApi
+  readonly maintenance: MaintenanceApi
   /** Encrypts, codes and places `file`, then saves its manifest locally and on the network. */
   backup(file: File | Blob, options?: BackupJobOptions & { name?: string }): Promise<FileEntry>
   /** Writes the file's bytes to `sink` (which is closed at the end, aborted on failure). */
@@ -200,6 +283,11 @@ export interface Layr {
   remove(fileId: string, options?: { onProgress?: (e: RemoveProgress) => void }): Promise<RemoveReport>
   /** Where the file's shares are: for each segment, the peer holding each share, by share index. */
   placement(fileId: string): Promise<string[][]>
-  /** Asks each share's holder whether it still has it. */
-  checkHealth(fileId: string): Promise<FileHealth>
+  /** Audits every share of the file at its holder now ("Check now"): verified health, and host reputations updated. */
+  checkHealth(fileId: string, options?: { readonly signal?: AbortSignal }): Promise<FileHealth>
+  /**
+   * Audits, then rebuilds every lost share onto new hosts and saves the new revision ("Repair now").
+   * RepairImpossibleError (nothing changed) when some segment has fewer than k verified shares.
+   */
+  repair(fileId: string, options?: { readonly onProgress?: (e: RepairProgress) => void; readonly signal?: AbortSignal }): Promise<RepairReport>
 }

@@ -7,11 +7,13 @@ import { openIdbRecordStore } from '../adapters/storage/idb-records.ts'
 import { loadStoredVault, saveStoredVault } from '../adapters/local/vault-store.ts'
 import { loadSettings, saveSettings } from '../adapters/local/settings-store.ts'
 import { loadHealth, saveHealth } from '../adapters/local/health-store.ts'
+import { loadReputation, saveReputation } from '../adapters/local/reputation-store.ts'
 import { workerEncoder } from '../adapters/encoding/worker-encoder.ts'
 import { net } from '../net/runtime.ts'
 import type { Layr } from './api.ts'
 import { createLayr } from './client.ts'
 import type { PeerRuntime } from './parts.ts'
+import type { MaintenanceTiming } from './maintenance.ts'
 
 export interface OpenOptions {
   /** Start the network (and hosting, when enabled) in the background. Default true. */
@@ -20,6 +22,8 @@ export interface OpenOptions {
   readonly filesDb?: string
   /** IndexedDB name of hosted shares (records go to `${hostDb}-records`). */
   readonly hostDb?: string
+  /** Shorter audit and repair timings (test builds). */
+  readonly maintenance?: Partial<MaintenanceTiming>
 }
 
 /** The tab's network runtime as the facade's PeerRuntime. */
@@ -52,6 +56,8 @@ export function openLayr(options: OpenOptions = {}): Promise<Layr> {
         vaults: { load: loadStoredVault, save: saveStoredVault },
         settings: { load: () => loadSettings(), save: (s) => saveSettings(s) },
         health: { load: () => loadHealth(), save: (h) => saveHealth(h) },
+        reputation: { load: () => loadReputation(), save: (r) => saveReputation(r) },
+        ...(options.maintenance ? { maintenance: options.maintenance } : {}),
         peers: browserPeers,
         encoder: () => workerEncoder(),
         ...(navigator.storage?.persist ? { persistStorage: () => navigator.storage.persist() } : {}),

@@ -6,15 +6,17 @@ import type { StoredVault } from '../adapters/local/vault-store.ts'
 import { patternBytes } from '../testing/corruptors.ts'
 import { Grid } from '../testing/grid.ts'
 import type { NetworkStatus } from '../net/status.ts'
-import type { FileHealth } from './api.ts'
+import type { FileHealth, MaintenanceEvent } from './api.ts'
 import { createLayr } from './client.ts'
 import type { LayrParts } from './parts.ts'
+import type { HostReputation } from '../core/audit/index.ts'
 
 /** A Layr made of memory parts, whose peer is `me` on the grid: the composition a Node root would use. */
 function parts(g: Grid, me: string, records = new MemoryRecordStore()): LayrParts & { stored: { v?: StoredVault } } {
   const stored: { v?: StoredVault } = {}
   let settings: StoredSettings = { ...DEFAULT_SETTINGS, k: 2, n: 3, hostingEnabled: false }
   let health = new Map<string, FileHealth>()
+  let reputation = new Map<string, HostReputation>()
   let started = false
   const status = {
     peerId: me,
@@ -30,6 +32,7 @@ function parts(g: Grid, me: string, records = new MemoryRecordStore()): LayrPart
     vaults: { load: async () => stored.v, save: async (v) => void (stored.v = v) },
     settings: { load: () => settings, save: (s) => void (settings = s) },
     health: { load: () => health, save: (h) => void (health = new Map(h)) },
+    reputation: { load: () => reputation, save: (r) => void (reputation = new Map(r)) },
     peers: {
       start: async () => ((started = true), status),
       get started() {
@@ -91,5 +94,63 @@ describe('the facade, composed from memory parts on the grid', () => {
     await l.vault.create()
     expect(p.stored.v?.kind).toBe('plain')
     await expect(l.restore('00'.repeat(16), new WritableStream())).rejects.toMatchObject({ name: 'FileNotFoundError' })
+  })
+
+  it('audits a file to verified health, marks a host that lies in its audits bad, and repairs its shares away', async () => {
+    const g = new Grid(8)
+    g.now = Date.now()
+    const a = await createLayr(parts(g, 'peer-0'), { autostart: false })
+    await a.vault.create()
+    const data = patternBytes(300_000, 4)
+    const entry = await a.backup(new Blob([data]), { name: 'kept.bin' })
+    const health = await a.checkHealth(entry.id)
+    expect(health).toMatchObject({ verified: 3, answered: 3, failed: 0, offline: 0, needsRepair: false })
+    expect(health.survives).toBeGreaterThanOrEqual(1)
+    expect((await a.files())[0]!.health?.verified).toBe(3)
+
+    // A host that answers every audit with zeroed leaves: wrong at once, disqualified after three.
+    const liar = (await a.placement(entry.id))[0]![0]!
+    g.lie(liar, (req, res) => (req.type === 'audit' && res.status === 'ok' && res.bytes ? { ...res, bytes: new Uint8Array(res.bytes.length) } : res))
+    const seen = await a.checkHealth(entry.id)
+    expect(seen.failed).toBeGreaterThan(0)
+    expect(seen.verified).toBeLessThan(3)
+    for (let i = 0; i < 3; i++) await a.checkHealth(entry.id)
+    const bad = (await a.network.placements()).find((p) => p.peerId === liar)
+    expect(bad?.reputation).toMatchObject({ disqualified: true })
+    expect(bad?.reputation?.failed).toBeGreaterThanOrEqual(3)
+
+    const report = await a.repair(entry.id)
+    expect(report.placed).toBeGreaterThan(0)
+    expect(report.unplaced).toBe(0)
+    expect((await a.placement(entry.id)).flat()).not.toContain(liar)
+    expect(report.health).toMatchObject({ verified: 3, failed: 0 })
+    // The liar was asked to delete what it held (its delete handler is honest).
+    expect((await g.peer(liar).shares.usage()).shares).toBe(0)
+    expect(await collect((sink) => a.restore(entry.id, sink))).toEqual(data)
+    expect((await a.checkHealth(entry.id)).verified).toBe(3)
+  })
+
+  it('repairs by itself while open: the background loop audits a file that is due and rebuilds what a gone host held', async () => {
+    const g = new Grid(7)
+    g.now = Date.now()
+    const p = { ...parts(g, 'peer-0'), maintenance: { tickMs: 50, auditEveryMs: 100, retryMs: 100 } }
+    const a = await createLayr(p, { autostart: true })
+    await a.ready
+    await a.vault.create()
+    await a.settings.setLostAfter(0)
+    const entry = await a.backup(new Blob([patternBytes(200_000, 6)]), { name: 'auto.bin' })
+    const gone = (await a.placement(entry.id))[0]![1]!
+    g.breakPeer(gone)
+    const done = await new Promise<MaintenanceEvent>((resolve) => {
+      const off = a.maintenance.subscribe((e) => {
+        if (e.type === 'repair:done' || e.type === 'repair:failed') {
+          off()
+          resolve(e)
+        }
+      })
+    })
+    expect(done).toMatchObject({ type: 'repair:done', fileId: entry.id, unplaced: 0 })
+    expect((await a.placement(entry.id)).flat()).not.toContain(gone)
+    expect((await a.files())[0]!.health).toMatchObject({ verified: 3, needsRepair: false })
   })
 })

@@ -17,11 +17,18 @@ import { backupFile, deleteShares, probeShares, restoreFile } from '../transfer/
 import { FileNotFoundError, ManifestRepository } from '../manifests/repository.ts'
 import type { LayrParts } from './parts.ts'
 import { periodic } from './services.ts'
+import { Maintenance } from './maintenance.ts'
+import { auditsToCatch, leavesPerAudit, passChance, scoreOf, isDisqualified } from '../core/audit/index.ts'
+import { DEFAULT_SHARE_SIZE } from '../core/segment/index.ts'
+import { LEAF_SIZE } from '../core/merkle/index.ts'
+import { InvalidInputError } from '../core/errors.ts'
 import type {
   BackupJobOptions,
   FileEntry,
   FileHealth,
+  HostScore,
   HostingApi,
+  MaintenanceApi,
   HostingStats,
   Layr,
   NetworkApi,
@@ -29,6 +36,8 @@ import type {
   PeerPlacement,
   RemoveProgress,
   RemoveReport,
+  RepairProgress,
+  RepairReport,
   RestoreOptions,
   RestoreReport,
   SettingsApi,
@@ -71,7 +80,12 @@ class LayrClient implements Layr {
   #settings: StoredSettings
   /** The manifests of the vault in use (made again when the vault changes). */
   #repo: ManifestRepository | undefined
-  #health: Map<string, FileHealth>
+  readonly #maintenance: Maintenance
+  /** Audits files that are due and repairs what fell below its threshold (about every minute, ± a quarter). */
+  readonly #loop: ReturnType<typeof periodic>
+  /** The owner's own backups and restores running: repair waits for them. */
+  #userJobs = 0
+  #userIdle: { promise: Promise<void>; resolve: () => void } | undefined
   #encoder: EncoderFactory | undefined
   #host: ShareHost | undefined
   /** Keeps this vault's file list on the network as record peers come and go: 5 s after the network is up, then about every 10 minutes. */
@@ -85,6 +99,7 @@ class LayrClient implements Layr {
   readonly settings: SettingsApi
   readonly hosting: HostingApi
   readonly network: NetworkApi
+  readonly maintenance: MaintenanceApi
 
   constructor(
     private readonly parts: LayrParts,
@@ -95,7 +110,18 @@ class LayrClient implements Layr {
     this.#locked = locked
     this.#hasPassphrase = locked !== undefined
     this.#settings = parts.settings.load()
-    this.#health = parts.health.load()
+    this.#maintenance = new Maintenance({
+      vault: () => this.#requireVault(),
+      manifests: () => this.#manifests(),
+      net: () => this.#net(),
+      health: parts.health,
+      reputation: parts.reputation,
+      lostAfterMs: () => this.#settings.lostAfterMs,
+      idle: () => this.#userIdle?.promise ?? Promise.resolve(),
+      ...(parts.maintenance ? { timing: parts.maintenance } : {}),
+    })
+    const tickMs = this.#maintenance.timing.tickMs
+    this.#loop = periodic(() => this.#maintenance.tick(), { firstMs: Math.min(20_000, tickMs), everyMs: tickMs })
     const self = this
     this.vault = {
       get exists() {
@@ -131,7 +157,7 @@ class LayrClient implements Layr {
         self.#locked = undefined
         if (self.#syncOnUnlock) {
           self.#syncOnUnlock = false
-          self.#sync.start()
+          self.#startServices()
         }
       },
       setPassphrase: async (passphrase) => {
@@ -162,6 +188,31 @@ class LayrClient implements Layr {
       },
       setRelays: async (relays) => {
         self.#save({ relays: relays.map((r) => r.trim()).filter((r) => r.length > 0) })
+      },
+      get lostAfterMs() {
+        return self.#settings.lostAfterMs
+      },
+      setLostAfter: async (ms) => {
+        if (!Number.isSafeInteger(ms) || ms < 0 || ms > 30 * 24 * 3600_000) {
+          throw new InvalidInputError(`The wait before a host counts as lost must be from 0 to 30 days, got ${ms} ms.`)
+        }
+        self.#save({ lostAfterMs: ms })
+      },
+    }
+    const shareLeaves = DEFAULT_SHARE_SIZE / LEAF_SIZE
+    const timing = this.#maintenance.timing
+    this.maintenance = {
+      subscribe: (listener) => self.#maintenance.subscribe(listener),
+      get active() {
+        return self.#maintenance.active
+      },
+      figures: {
+        leaves: shareLeaves,
+        leavesAsked: leavesPerAudit(shareLeaves),
+        catchHalfPerAudit: 1 - passChance(0.5, shareLeaves),
+        auditsToCatchHalf: auditsToCatch(0.5, shareLeaves),
+        auditEveryMs: timing.auditEveryMs,
+        retryMs: timing.retryMs,
       },
     }
     this.hosting = {
@@ -227,7 +278,7 @@ class LayrClient implements Layr {
           if (this.#settings.hostingEnabled && this.parts.peers.role !== 'client') await this.#startHosting()
           first()
           // Keep this vault's file list on the network as record peers come and go.
-          if (this.#vault) this.#sync.start()
+          if (this.#vault) this.#startServices()
           else if (this.#locked) this.#syncOnUnlock = true
           return
         } catch (err) {
@@ -263,9 +314,31 @@ class LayrClient implements Layr {
     this.#vault = v
     this.#locked = undefined
     this.#hasPassphrase = false
-    this.#health.clear()
-    this.parts.health.save(this.#health)
-    if (this.parts.peers.started) this.#sync.start()
+    this.#maintenance.clear()
+    if (this.parts.peers.started) this.#startServices()
+  }
+
+  /** The owner's background work: the file list's sync, and audits with repair. */
+  #startServices(): void {
+    this.#sync.start()
+    this.#loop.start()
+  }
+
+  /** Runs one of the owner's own transfers; repair waits until none runs. */
+  async #userJob<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#userJobs++ === 0) {
+      let resolve!: () => void
+      const promise = new Promise<void>((r) => (resolve = r))
+      this.#userIdle = { promise, resolve }
+    }
+    try {
+      return await fn()
+    } finally {
+      if (--this.#userJobs === 0) {
+        this.#userIdle?.resolve()
+        this.#userIdle = undefined
+      }
+    }
   }
 
   async #startNetwork(): Promise<NetworkStatus> {
@@ -332,7 +405,7 @@ class LayrClient implements Layr {
       n: m.codec.n,
       segments: m.segments.length,
       hosts: [...new Set(m.segments.flatMap((s) => s.shares.flatMap((sh) => sh.holders)))],
-      health: this.#health.get(id),
+      health: this.#maintenance.health(id),
     }
   }
 
@@ -354,7 +427,15 @@ class LayrClient implements Layr {
     return (await this.#liveManifests()).map((m) => this.#entry(m))
   }
 
-  async backup(file: File | Blob, options: BackupJobOptions & { name?: string } = {}): Promise<FileEntry> {
+  backup(file: File | Blob, options: BackupJobOptions & { name?: string } = {}): Promise<FileEntry> {
+    return this.#userJob(() => this.#backup(file, options))
+  }
+
+  restore(fileId: string, sink: WritableStream<Uint8Array>, options: RestoreOptions = {}): Promise<RestoreReport> {
+    return this.#userJob(() => this.#restore(fileId, sink, options))
+  }
+
+  async #backup(file: File | Blob, options: BackupJobOptions & { name?: string }): Promise<FileEntry> {
     const vault = this.#requireVault()
     const manifests = this.#manifests()
     const { onProgress, signal } = options
@@ -365,6 +446,7 @@ class LayrClient implements Layr {
     const manifest = await backupFile(net, vault, file, {
       policy,
       encoder: (this.#encoder ??= this.parts.encoder()),
+      preference: this.#maintenance.preference,
       ...(signal ? { signal } : {}),
       name: options.name ?? (file instanceof File ? file.name : 'untitled'),
       onProgress: (e) => {
@@ -393,7 +475,7 @@ class LayrClient implements Layr {
     return this.#entry(manifest)
   }
 
-  async restore(fileId: string, sink: WritableStream<Uint8Array>, options: RestoreOptions = {}): Promise<RestoreReport> {
+  async #restore(fileId: string, sink: WritableStream<Uint8Array>, options: RestoreOptions): Promise<RestoreReport> {
     let vault: Vault
     let manifest: FileManifest
     try {
@@ -447,8 +529,7 @@ class LayrClient implements Layr {
     // of failures leaves a listed file without its shares.
     const net = await this.#net()
     const { manifest, published } = await this.#manifests().remove(fileId, net)
-    this.#health.delete(fileId)
-    this.parts.health.save(this.#health)
+    this.#maintenance.forget(fileId)
     const report = await deleteShares(net, vault, manifest, options.onProgress ? { onProgress: options.onProgress } : {})
     return { ...report, recordCopies: published.peers.length }
   }
@@ -458,13 +539,12 @@ class LayrClient implements Layr {
     return m.segments.map((seg) => seg.shares.map((sh) => sh.holders[0] ?? ''))
   }
 
-  async checkHealth(fileId: string): Promise<FileHealth> {
-    const manifest = await this.#manifest(fileId)
-    const live = await probeShares(await this.#net(), manifest)
-    const health: FileHealth = { live, n: manifest.codec.n, k: manifest.codec.k, checkedAt: Date.now() }
-    this.#health.set(fileId, health)
-    this.parts.health.save(this.#health)
-    return health
+  async checkHealth(fileId: string, options: { signal?: AbortSignal } = {}): Promise<FileHealth> {
+    return this.#maintenance.check(fileId, options)
+  }
+
+  async repair(fileId: string, options: { onProgress?: (e: RepairProgress) => void; signal?: AbortSignal } = {}): Promise<RepairReport> {
+    return this.#maintenance.repair(fileId, { force: true, ...options })
   }
 
   async #placements(): Promise<PeerPlacement[]> {
@@ -473,8 +553,23 @@ class LayrClient implements Layr {
     for (const m of await this.#liveManifests()) {
       for (const seg of m.segments) for (const sh of seg.shares) for (const p of sh.holders) counts.set(p, (counts.get(p) ?? 0) + 1)
     }
+    const reps = this.#maintenance.reputations()
+    // Disqualified hosts stay listed after their shares moved away, so the owner sees why.
+    for (const [peer, r] of reps) if (isDisqualified(r) && !counts.has(peer)) counts.set(peer, 0)
     const connected = new Set((this.parts.peers.started ? this.parts.peers.status().connections : []).map((c) => c.peerId))
-    return [...counts].map(([peerId, shares]) => ({ peerId, shares, connected: connected.has(peerId) }))
+    return [...counts].map(([peerId, shares]) => {
+      const r = reps.get(peerId)
+      const reputation: HostScore | undefined = r && {
+        audit: scoreOf(r.audit),
+        online: scoreOf(r.online),
+        passed: r.passed,
+        failed: r.failed,
+        disqualified: isDisqualified(r),
+        ...(r.lastSeen !== undefined ? { lastSeen: r.lastSeen } : {}),
+        ...(r.offlineSince !== undefined ? { offlineSince: r.offlineSince } : {}),
+      }
+      return { peerId, shares, connected: connected.has(peerId), ...(reputation ? { reputation } : {}) }
+    })
   }
 }
 

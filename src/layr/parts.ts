@@ -12,6 +12,8 @@ import type { RecordStore } from '../ports/record-store.ts'
 import type { StoredVault } from '../adapters/local/vault-store.ts'
 import type { StoredSettings } from '../adapters/local/settings-store.ts'
 import type { FileHealth } from './api.ts'
+import type { HostReputation } from '../core/audit/index.ts'
+import type { MaintenanceTiming } from './maintenance.ts'
 
 /** Where the vault is kept on this device: the recovery text, or its passphrase-locked record. */
 export interface VaultStore {
@@ -46,6 +48,10 @@ export interface LayrParts {
   readonly vaults: VaultStore
   readonly settings: Kept<StoredSettings>
   readonly health: Kept<Map<string, FileHealth>>
+  /** What this owner knows of each host it audits. */
+  readonly reputation: Kept<Map<string, HostReputation>>
+  /** How often audits and repair run (tests shorten it). */
+  readonly maintenance?: Partial<MaintenanceTiming>
   readonly peers: PeerRuntime
   /** Made on first use (the browser's starts Workers). */
   readonly encoder: () => EncoderFactory

@@ -56,7 +56,12 @@ export interface BackupOptions {
   readonly spares?: number
   /** Time limit of one store (default: the share protocol's). */
   readonly storeTimeoutMs?: number
+  /** 0 (never: a disqualified host) to 1: how much the owner wants a host (its reputation). */
+  readonly preference?: (peer: string) => number
 }
+
+/** Hosts the owner wants less than this (a poor online or audit score) are planned only when there are too few others. */
+const PREFERRED = 0.5
 
 /** Segments being placed at once (their shares go out in parallel). */
 const PLACE_AHEAD = 2
@@ -119,7 +124,11 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
   const stop = new AbortController()
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal
   const spares = options.spares ?? 2
-  const hosts = await findHosts(net, policy.n + spares, options.discoverMs ?? 15_000, signal)
+  const found = await findHosts(net, policy.n + spares, options.discoverMs ?? 15_000, signal)
+  const preference = options.preference ?? (() => 1)
+  const usable = found.filter((h) => preference(h.peerId) > 0)
+  const preferred = usable.filter((h) => preference(h.peerId) >= PREFERRED)
+  const hosts = preferred.length >= policy.n + spares ? preferred : usable
   onProgress?.({ type: 'place:hosts', hosts: hosts.length })
   // With fewer than n hosts the upload goes ahead with reduced redundancy and says so
   // (place:reduced): one other tab is enough to back up to, which is how Layr starts out.

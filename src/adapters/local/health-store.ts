@@ -1,11 +1,17 @@
-/** The last health check of each file, in localStorage ('layr-health'), so it survives reloads. */
+/** The last audit round of each file (older entries, of mere checks, are dropped), in localStorage ('layr-health'), so it survives reloads. */
 import type { FileHealth } from '../../layr/api.ts'
 
 const KEY = 'layr-health'
 
 function valid(v: unknown): v is FileHealth {
   const h = v as Record<string, unknown> | null
-  return typeof h === 'object' && h !== null && ['live', 'n', 'k', 'checkedAt'].every((f) => typeof h[f] === 'number')
+  return (
+    typeof h === 'object' &&
+    h !== null &&
+    ['k', 'n', 'r', 'verified', 'answered', 'counted', 'survives', 'failed', 'offline', 'shares', 'checkedAt'].every((f) => typeof h[f] === 'number') &&
+    typeof h.needsRepair === 'boolean' &&
+    typeof h.repairable === 'boolean'
+  )
 }
 
 export function loadHealth(storage: Pick<Storage, 'getItem'> | undefined = globalThis.localStorage): Map<string, FileHealth> {

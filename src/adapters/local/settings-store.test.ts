@@ -16,20 +16,35 @@ describe('settings store', () => {
 
   it('round-trips, and replaces each invalid field by its default', () => {
     const s = memoryStorage()
-    saveSettings({ k: 2, n: 5, relays: ['/dns4/r.example/tcp/443/wss'], hostingEnabled: false, quota: 123 }, s)
-    expect(loadSettings(s)).toEqual({ k: 2, n: 5, relays: ['/dns4/r.example/tcp/443/wss'], hostingEnabled: false, quota: 123 })
-    const bad = memoryStorage(JSON.stringify({ k: -1, n: 2.5, relays: ['ok', 7], hostingEnabled: 'yes', quota: 'lots' }))
+    saveSettings({ k: 2, n: 5, relays: ['/dns4/r.example/tcp/443/wss'], hostingEnabled: false, quota: 123, lostAfterMs: 60_000 }, s)
+    expect(loadSettings(s)).toEqual({ k: 2, n: 5, relays: ['/dns4/r.example/tcp/443/wss'], hostingEnabled: false, quota: 123, lostAfterMs: 60_000 })
+    const bad = memoryStorage(JSON.stringify({ k: -1, n: 2.5, relays: ['ok', 7], hostingEnabled: 'yes', quota: 'lots', lostAfterMs: -5 }))
     expect(loadSettings(bad)).toEqual({ ...DEFAULT_SETTINGS, relays: ['ok'] })
   })
 })
 
 describe('health store', () => {
-  it('round-trips checks and drops malformed entries', () => {
+  it('round-trips audit rounds and drops malformed entries, and old mere checks', () => {
     const s = memoryStorage()
-    const m = new Map([['ab', { live: 3, n: 6, k: 3, checkedAt: 5 }]])
+    const h = {
+      k: 3,
+      n: 6,
+      r: 5,
+      verified: 6,
+      answered: 6,
+      counted: 6,
+      survives: 3,
+      failed: 0,
+      offline: 0,
+      shares: 12,
+      needsRepair: false,
+      repairable: true,
+      checkedAt: 5,
+    }
+    const m = new Map([['ab', h]])
     saveHealth(m, s)
     expect(loadHealth(s)).toEqual(m)
-    const bad = { getItem: () => JSON.stringify({ ab: { live: 'x' }, cd: { live: 1, n: 2, k: 1, checkedAt: 3 } }) }
+    const bad = { getItem: () => JSON.stringify({ ab: { ...h, verified: 'x' }, cd: h, ef: { live: 1, n: 2, k: 1, checkedAt: 3 } }) }
     expect([...loadHealth(bad).keys()]).toEqual(['cd'])
     expect(loadHealth({ getItem: () => '{oops' }).size).toBe(0)
   })

@@ -1,3 +1,5 @@
+import { DEFAULT_LOST_AFTER_MS } from '../../core/repair/index.ts'
+
 /** The user's settings, in localStorage ('layr-settings'), validated on load. */
 export interface StoredSettings {
   readonly k: number
@@ -5,9 +7,11 @@ export interface StoredSettings {
   readonly relays: readonly string[]
   readonly hostingEnabled: boolean
   readonly quota: number
+  /** How long a host may be unreachable before its shares are rebuilt elsewhere (ms). */
+  readonly lostAfterMs: number
 }
 
-export const DEFAULT_SETTINGS: StoredSettings = { k: 4, n: 8, relays: [], hostingEnabled: true, quota: 1024 * 1024 * 1024 }
+export const DEFAULT_SETTINGS: StoredSettings = { k: 4, n: 8, relays: [], hostingEnabled: true, quota: 1024 * 1024 * 1024, lostAfterMs: DEFAULT_LOST_AFTER_MS }
 
 const KEY = 'layr-settings'
 
@@ -26,6 +30,7 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> | undefined = glo
     relays: Array.isArray(r.relays) ? r.relays.filter((x): x is string => typeof x === 'string') : [],
     hostingEnabled: typeof r.hostingEnabled === 'boolean' ? r.hostingEnabled : DEFAULT_SETTINGS.hostingEnabled,
     quota: int(r.quota, DEFAULT_SETTINGS.quota),
+    lostAfterMs: int(r.lostAfterMs, DEFAULT_SETTINGS.lostAfterMs),
   }
 }
 
