@@ -159,7 +159,8 @@ export class Maintenance {
         policy: policyOf(m),
         checks,
         now: this.#now(),
-        lostAfterMs: this.deps.lostAfterMs(),
+        // "Repair now" does not wait for hosts that are away: the owner asked for the file to be whole now.
+        lostAfterMs: options.force === false ? this.deps.lostAfterMs() : 0,
         force: options.force ?? true,
         preference: this.preference,
         throttle: (bytes, signal) => this.#pace(bytes, signal),

@@ -120,12 +120,11 @@ describe('repair on the grid', () => {
     const checks = await round(g, m, reps, t0)
     const res = await repairFile(net, owner, m, { policy, checks, now: t0 + 60_000, lostAfterMs: 3600_000 })
     expect(res.placed).toBe(0)
+    expect((await repairFile(net, owner, m, { policy, checks, now: t0 + 60_000, lostAfterMs: 3600_000, force: true })).placed).toBe(0)
     const later = await repairFile(net, owner, m, { policy, checks, now: t0 + 2 * 3600_000, lostAfterMs: 3600_000 })
-    // Only the away hosts' shares move, in the segments that fell below the threshold.
+    // Once a segment is below the threshold, every share of the away hosts moves (one revision fixes the file).
     const away = new Set(m.segments[0]!.shares.slice(0, 2).map((s) => s.holders[0]!))
-    const expected = m.segments
-      .filter((seg) => seg.shares.filter((s) => !away.has(s.holders[0]!)).length < 3)
-      .reduce((sum, seg) => sum + seg.shares.filter((s) => away.has(s.holders[0]!)).length, 0)
+    const expected = m.segments.reduce((sum, seg) => sum + seg.shares.filter((s) => away.has(s.holders[0]!)).length, 0)
     expect(later.placed).toBe(expected)
     expect(later.placed).toBeGreaterThanOrEqual(2)
   })

@@ -85,13 +85,17 @@ export function applyRepair(m: FileManifest, moves: ReadonlyMap<string, string>)
 export async function repairFile(net: PeerNetwork, vault: Vault, manifest: FileManifest, options: RepairOptions): Promise<RepairResult> {
   const { policy, checks, onProgress, signal } = options
   const verdict = fileVerdict(checks, policy, options.now, options.lostAfterMs)
-  const todo = verdict.segments.map((s, index) => ({ index, s })).filter(({ s }) => s.lost.length > 0 && (s.needsRepair || options.force === true))
-  const weak = todo.find(({ s }) => !s.repairable)
+  // Segments that must be repaired (below the threshold, or "Repair now"), then, once a repair runs
+  // at all, every other segment with a lost share that can be rebuilt: one revision fixes the file.
+  const segments = verdict.segments.map((s, index) => ({ index, s }))
+  const urgent = segments.filter(({ s }) => s.lost.length > 0 && (s.needsRepair || options.force === true))
+  const weak = urgent.find(({ s }) => !s.repairable)
   if (weak) {
     throw new RepairImpossibleError(
       `Segment ${weak.index} has ${weak.s.verified} verified share(s), and ${policy.k} are needed to rebuild the others. Nothing was changed: bring its hosts back online (they may be closed tabs), then repair again.`,
     )
   }
+  const todo = urgent.length === 0 ? [] : segments.filter(({ s }) => s.lost.length > 0 && s.repairable)
   const moves = new Map<string, string>()
   const stale: Array<{ peer: string; key: Uint8Array }> = []
   const total = todo.reduce((sum, { s }) => sum + s.lost.length, 0)

@@ -18,6 +18,12 @@ describe('repair decisions', () => {
     expect(w.lost).toEqual([4, 5, 6])
   })
 
+  it('moves the shares of a disqualified host whatever the count', () => {
+    const v = segmentVerdict([V, V, V, V, V, V, V, { state: 'failed', reason: 'disqualified' }], policy, 0)
+    expect(v).toMatchObject({ counted: 7, lost: [7], needsRepair: true })
+    expect(segmentVerdict([V, V, V, V, V, V, V, F], policy, 0).needsRepair).toBe(false)
+  })
+
   it('cannot repair a segment with fewer than k verified shares', () => {
     const now = 10 * H
     const v = segmentVerdict([V, V, V, F, F, F, off(now), off(now)], policy, now)

@@ -25,7 +25,7 @@ export interface SegmentVerdict {
   readonly counted: number
   /** Share indices to rebuild elsewhere: failed, or away for longer than the wait. */
   readonly lost: readonly number[]
-  /** counted < repairThreshold: rebuild `lost`. */
+  /** counted < repairThreshold, or a share sits on a disqualified host: rebuild `lost`. */
   readonly needsRepair: boolean
   /** At least k verified shares: a rebuild can run now. */
   readonly repairable: boolean
@@ -39,7 +39,9 @@ export function segmentVerdict(checks: readonly ShareCheck[], policy: Redundancy
     else if (c.state === 'failed' || now - c.since >= lostAfterMs) lost.push(i)
   })
   const counted = checks.length - lost.length
-  return { verified, counted, lost, needsRepair: counted < policy.repairThreshold, repairable: verified >= policy.k }
+  // A disqualified host is known to cheat: its shares move whatever the count.
+  const cheat = checks.some((c) => c.state === 'failed' && c.reason === 'disqualified')
+  return { verified, counted, lost, needsRepair: counted < policy.repairThreshold || cheat, repairable: verified >= policy.k }
 }
 
 export interface FileVerdict {
