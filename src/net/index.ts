@@ -38,6 +38,6 @@ export { libp2pNetwork } from './peer-network.ts'
 export { FrameReader, readFrame, writeFrame } from './share/wire.ts'
 export { openIdbShareStore } from '../adapters/storage/idb.ts'
 export { peerIdentity, NotThePeerTabError, type PeerIdentity, type PeerRole } from '../adapters/identity/peer-identity.ts'
-// The owner's stages (upload, restore, remove, probe, records), which run on this adapter here.
+// The owner's stages (upload, restore, remove, audit, repair, records), which run on this adapter here.
 export * from '../transfer/index.ts'
 export { openIdbRecordStore } from '../adapters/storage/idb-records.ts'

@@ -2,7 +2,7 @@
  * PeerNetwork: what the owner's side needs of the network — find peers (any, or those closest to
  * a key), send one share-protocol request to a peer and get its typed answer, and look a peer up
  * again when its connection has gone stale. Adapters: libp2p (net/peer-network.ts) and an
- * in-memory grid of real hosts (testing/grid.ts), so upload, restore, delete, probe and record
+ * in-memory grid of real hosts (testing/grid.ts), so upload, restore, delete, audit, repair and record
  * sync (transfer/) run in unit tests against hosts that hang, refuse or lie.
  */
 import type { ShareRequest, ShareResponse } from '../net/share/messages.ts'
