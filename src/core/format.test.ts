@@ -19,6 +19,7 @@ import {
   verify as nodeVerify,
 } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { answerAudit, AUDIT_FRACTION, auditIndices, checkAudit, leavesPerAudit, MAX_AUDIT_LEAVES, NONCE_SIZE } from './audit/index.ts'
 import { CROCKFORD_ALPHABET, toHex } from './bytes.ts'
 import { CHUNK_SIZE, FileCipher, TAG_SIZE } from './crypto/index.ts'
 import { createReedSolomon } from './erasure/index.ts'
@@ -32,7 +33,9 @@ import { DEFAULT_SHARE_SIZE, MAX_SHARE_SIZE, planSegments, segmentSpec } from '.
 import { encodeRecoveryText, parseRecoveryText, RECOVERY_PREFIX, Vault } from './vault/index.ts'
 // §17 is the network's: the test reads the protocol's own constants and message builders.
 import { AUTH_WINDOW_MS, deleteMessage, readRecordsMessage, storeMessage } from '../net/share/auth.ts'
-import { decodeRequestHead, encodeRequest, HEADER_LIMITS, SHARE_PROTOCOL } from '../net/share/messages.ts'
+import { decodeRequestHead, decodeResponseHead, encodeRequest, encodeResponse, HEADER_LIMITS, SHARE_PROTOCOL } from '../net/share/messages.ts'
+// §18 is the network's too: the owner's deadline lives with the owner's audit.
+import { AUDIT_DEADLINE_MS } from '../transfer/audit.ts'
 
 // ---------------------------------------------------------------------------------------------
 // The document: its constants table and its vectors.
@@ -554,6 +557,32 @@ function restore(text: string, envelope: Uint8Array, share: (segment: number, in
   return file
 }
 
+// §18: audits. The indices a nonce draws, how many an audit asks, and the owner's check of an answer.
+const refLeavesPerAudit = (m: number): number => Math.min(C.num('MAX_AUDIT_LEAVES'), Math.max(1, Math.floor(m / C.num('AUDIT_DIVISOR'))))
+const auditBlock = (nonce: Uint8Array, counter: number): Buffer => sha256(C.bytes('AUDIT_DOMAIN'), nonce, u32be(counter))
+
+function refAuditIndices(nonce: Uint8Array, m: number, c: number): number[] {
+  if (nonce.length !== C.num('AUDIT_NONCE_SIZE') || c < 1 || c > Math.min(m, C.num('MAX_AUDIT_LEAVES'))) throw new Error('not an audit')
+  const limit = Math.floor(2 ** 32 / m) * m
+  const out: number[] = []
+  for (let counter = 0; out.length < c; counter++) {
+    const block = auditBlock(nonce, counter)
+    for (let j = 0; j < 8 && out.length < c; j++) {
+      const w = block.readUInt32BE(4 * j)
+      if (w >= limit) continue
+      if (!out.includes(w % m)) out.push(w % m)
+    }
+  }
+  return out
+}
+
+function refCheckAudit(root: Uint8Array, m: number, nonce: Uint8Array, c: number, paths: readonly (readonly Uint8Array[])[], body: Uint8Array): boolean {
+  const leaf = C.num('LEAF_SIZE')
+  if (paths.length !== c || body.length !== c * leaf) return false
+  const indices = refAuditIndices(nonce, m, c)
+  return indices.every((x, j) => merkleVerify(root, m, x, body.subarray(j * leaf, (j + 1) * leaf), paths[j] as Uint8Array[]))
+}
+
 // ---------------------------------------------------------------------------------------------
 // The vectors' shapes.
 
@@ -643,6 +672,23 @@ interface RecordVector {
   message: string
   signature: string
 }
+interface AuditVector {
+  nonce: string
+  block0: string
+  leavesPerAudit: [number, number][]
+  draws: Array<{ leafCount: number; count: number; indices: number[] }>
+  answer: {
+    share: Input
+    root: string
+    key: string
+    leaves: number
+    indices: number[]
+    leafHashes: string[]
+    paths: string[][]
+    requestHeader: string
+    answerHeader: string
+  }
+}
 interface ExampleVector {
   recoveryText: string
   fileKey: string
@@ -668,6 +714,7 @@ const envelopeV = vector<EnvelopeVector>('manifest-envelope')
 const recordV = vector<RecordVector>('record')
 const tombstoneV = vector<RecordVector>('tombstone')
 const exampleV = vector<ExampleVector>('example-file')
+const auditV = vector<AuditVector>('audit')
 /** Vectors that refer to others by words ("the envelope of the manifest-envelope vector"). */
 const ENVELOPE = hex(envelopeV.envelope)
 const BODY = hex(bodyV.body)
@@ -746,6 +793,7 @@ describe('FORMAT.md itself', () => {
         'tombstone',
         'example-file',
         'share-auth',
+        'audit',
       ].sort(),
     )
   })
@@ -1106,6 +1154,71 @@ describe('§17 the share protocol', () => {
       body: v.size,
     })
     expect(header.toString('hex')).toBe(v.storeHeader)
+  })
+})
+
+describe('§18 audits', () => {
+  const v = auditV.answer
+  const share = input(v.share)
+  const m = share.length / 65536
+  const nonce = hex(auditV.nonce)
+  const body = Buffer.concat(v.indices.map((x) => share.subarray(x * 65536, (x + 1) * 65536)))
+
+  it("lists the audit constants: Layr's, and the path limit its codec holds to", () => {
+    expect(C.num('AUDIT_NONCE_SIZE')).toBe(NONCE_SIZE)
+    expect(C.num('MAX_AUDIT_LEAVES')).toBe(MAX_AUDIT_LEAVES)
+    expect(1 / C.num('AUDIT_DIVISOR')).toBe(AUDIT_FRACTION)
+    expect(C.num('AUDIT_DEADLINE_MS')).toBe(AUDIT_DEADLINE_MS)
+    const answer = (hashes: number): Uint8Array => cborEncode({ status: 'ok', paths: [Array.from({ length: hashes }, () => new Uint8Array(32))], body: 65536 })
+    expect(decodeResponseHead(answer(C.num('MAX_AUDIT_PATH')), 65536)).toMatchObject({ status: 'ok' })
+    expect(() => decodeResponseHead(answer(C.num('MAX_AUDIT_PATH') + 1), 65536)).toThrow(/at most 16 hashes/)
+  })
+
+  it('Layr draws the vector, asks for its leaf counts, answers and checks the audit, and builds its headers', async () => {
+    expect(auditV.leavesPerAudit.map(([leafCount]) => [leafCount, leavesPerAudit(leafCount)])).toEqual(auditV.leavesPerAudit)
+    for (const d of auditV.draws) expect(auditIndices(nonce, d.leafCount, d.count), `${d.count} of ${d.leafCount}`).toEqual(d.indices)
+    const tree = await merkleTree(share)
+    expect(hexOf(tree.root)).toBe(v.root)
+    expect(hexOf(await shareKey(tree.root))).toBe(v.key)
+    expect(leavesPerAudit(m)).toBe(v.leaves)
+    const answer = answerAudit(share, tree, nonce, v.leaves)
+    expect(auditIndices(nonce, m, v.leaves)).toEqual(v.indices)
+    expect(answer.leaves.map((l) => sha256(l).toString('hex'))).toEqual(v.leafHashes)
+    expect(answer.paths.map((p) => p.map(hexOf))).toEqual(v.paths)
+    expect(await checkAudit(tree.root, share.length, nonce, v.leaves, answer)).toBe(true)
+    expect(await checkAudit(tree.root, share.length, nonce, v.leaves, { leaves: [...answer.leaves].reverse(), paths: [...answer.paths].reverse() })).toBe(false)
+    const req = { type: 'audit', key: hex(v.key), nonce, leaves: v.leaves } as const
+    expect(hexOf(encodeRequest(req).head)).toBe(v.requestHeader)
+    expect(decodeRequestHead(hex(v.requestHeader))).toEqual({ ...req, key: new Uint8Array(req.key), nonce: new Uint8Array(nonce) })
+    const res = encodeResponse({ status: 'ok', bytes: body, paths: answer.paths })
+    expect(hexOf(res.head)).toBe(v.answerHeader)
+    expect(decodeResponseHead(hex(v.answerHeader), v.leaves * 65536)).toEqual({
+      status: 'ok',
+      paths: v.paths.map((p) => p.map(hex).map((b) => new Uint8Array(b))),
+      body: body.length,
+    })
+  })
+
+  it('the independent implementation draws the same, and builds and checks the same answer', () => {
+    expect(auditBlock(nonce, 0).toString('hex')).toBe(auditV.block0)
+    expect(auditV.leavesPerAudit.map(([leafCount]) => [leafCount, refLeavesPerAudit(leafCount)])).toEqual(auditV.leavesPerAudit)
+    for (const d of auditV.draws) expect(refAuditIndices(nonce, d.leafCount, d.count), `${d.count} of ${d.leafCount}`).toEqual(d.indices)
+    expect(refMerkleRoot(share).toString('hex')).toBe(v.root)
+    expect(refShareKey(hex(v.root)).toString('hex')).toBe(v.key)
+    expect(refLeavesPerAudit(m)).toBe(v.leaves)
+    expect(refAuditIndices(nonce, m, v.leaves)).toEqual(v.indices)
+    expect(v.indices.map((x) => sha256(share.subarray(x * 65536, (x + 1) * 65536)).toString('hex'))).toEqual(v.leafHashes)
+    const paths = v.indices.map((x) => merklePath(share, x))
+    expect(paths.map((p) => p.map((h) => h.toString('hex')))).toEqual(v.paths)
+    expect(cborEncode({ type: 'audit', key: hex(v.key), nonce, leaves: v.leaves }).toString('hex')).toBe(v.requestHeader)
+    expect(cborEncode({ status: 'ok', paths, body: body.length }).toString('hex')).toBe(v.answerHeader)
+    // The owner's check: the answer passes; in the other order, one leaf short, or for another nonce, it does not.
+    const root = hex(v.root)
+    expect(refCheckAudit(root, m, nonce, v.leaves, paths, body)).toBe(true)
+    const swapped = Buffer.concat([body.subarray(65536), body.subarray(0, 65536)])
+    expect(refCheckAudit(root, m, nonce, v.leaves, [...paths].reverse(), swapped)).toBe(false)
+    expect(refCheckAudit(root, m, nonce, v.leaves, paths.slice(0, 1), body.subarray(0, 65536))).toBe(false)
+    expect(refCheckAudit(root, m, hex(auditV.block0), v.leaves, paths, body)).toBe(false)
   })
 })
 
