@@ -9,7 +9,10 @@ import type { ShareRequest, ShareResponse } from '../net/share/messages.ts'
 
 export interface RequestOptions {
   readonly signal?: AbortSignal
+  /** How long each wait for the peer may last (a peer that stops sending; a large body may take longer in all). */
   readonly timeoutMs?: number
+  /** How long the whole answer may take, from when the request was sent (audits: a late answer is a failed one). */
+  readonly deadlineMs?: number
 }
 
 export interface DiscoverOptions extends RequestOptions {

@@ -132,12 +132,12 @@ export class Grid {
       await new Promise<never>((_, reject) => {
         const fail = (): void => reject(new NetworkTimeoutError(`grid: ${to} did not answer.`))
         if (options.signal) options.signal.addEventListener('abort', fail, { once: true })
-        setTimeout(fail, options.timeoutMs ?? 60_000)
+        setTimeout(fail, Math.min(options.timeoutMs ?? 60_000, options.deadlineMs ?? Infinity))
       })
     }
     const slow = this.#slow.get(to)
     if (slow !== undefined) {
-      const limit = options.timeoutMs ?? 60_000
+      const limit = Math.min(options.timeoutMs ?? 60_000, options.deadlineMs ?? Infinity)
       await new Promise<void>((resolve, reject) => {
         const late = slow >= limit
         const t = setTimeout(() => (late ? reject(new NetworkTimeoutError(`grid: ${to} did not answer in time.`)) : resolve()), Math.min(slow, limit))

@@ -5,7 +5,10 @@
  *
  * Outcomes are kept apart, because they mean different things:
  *   pass      the leaves were proved;
- *   fail      a wrong answer, "no such share", or an answer after the deadline: counts at once;
+ *   fail      a wrong answer, "no such share", "busy" or "error" (a host that answers but does
+ *             not prove the share: audits reserve nothing, so a host is never too busy for one), or
+ *             no answer before the deadline twice in a row (the second with a fresh nonce, so a
+ *             connection that died under one audit does not fail an honest host);
  *   offline   the holder could not be reached (looked up again once first): not a failure, it is
  *             asked again in later rounds (tabs come back with their data), and its shares are
  *             rebuilt only once it has been away for longer than the wait (core/repair).
@@ -56,9 +59,10 @@ export async function auditShare(net: PeerNetwork, holder: string, share: AuditT
   const sig = options.signal ? { signal: options.signal } : {}
   const ask = async (): Promise<AuditResult> => {
     const nonce = options.nonce ?? crypto.getRandomValues(new Uint8Array(NONCE_SIZE))
-    const res = await net.request(holder, { type: 'audit', key: share.key, nonce, leaves }, { ...sig, timeoutMs: deadline })
+    const res = await net.request(holder, { type: 'audit', key: share.key, nonce, leaves }, { ...sig, timeoutMs: deadline, deadlineMs: deadline })
     if (res.status === 'not-found') return { result: 'fail', reason: 'missing', detail: 'The host says it does not hold the share.' }
-    if (res.status === 'busy' || res.status === 'error') return { result: 'offline', detail: `The host could not answer now (${res.status}).` }
+    if (res.status === 'busy' || res.status === 'error')
+      return { result: 'fail', reason: 'late', detail: `The host answered without proving the share (${res.status}).` }
     if (res.status !== 'ok') return { result: 'fail', reason: 'wrong', detail: `The host refused the audit (${res.status}: ${res.message}).` }
     const bytes = res.bytes ?? new Uint8Array(0)
     const paths = res.paths ?? []
@@ -69,15 +73,21 @@ export async function auditShare(net: PeerNetwork, holder: string, share: AuditT
     const ok = await checkAudit(share.root, share.size, nonce, leaves, answer)
     return ok ? { result: 'pass' } : { result: 'fail', reason: 'wrong', detail: 'The leaves the host sent do not match the share’s Merkle root.' }
   }
-  for (let attempt = 0; ; attempt++) {
+  let timeouts = 0
+  let relocated = false
+  for (;;) {
     try {
       return await ask()
     } catch (err) {
       options.signal?.throwIfAborted()
       const name = (err as Error).name
-      if (name === 'NetworkTimeoutError') return { result: 'fail', reason: 'late', detail: `No answer within ${Math.round(deadline / 1000)} s.` }
+      if (name === 'NetworkTimeoutError') {
+        if (++timeouts >= 2) return { result: 'fail', reason: 'late', detail: `No answer within ${Math.round(deadline / 1000)} s, twice.` }
+        continue
+      }
       if (name === 'ProtocolError') return { result: 'fail', reason: 'wrong', detail: (err as Error).message }
-      if (!UNREACHABLE.has(name) || attempt > 0) return { result: 'offline', detail: (err as Error).message }
+      if (!UNREACHABLE.has(name) || relocated) return { result: 'offline', detail: (err as Error).message }
+      relocated = true
       // Its tab may be back through another relay: look it up again, then ask once more.
       try {
         await net.relocate(holder, sig)

@@ -112,20 +112,24 @@ export async function shareRequest(
   node: PeerNode,
   peer: DialTarget,
   req: ShareRequest,
-  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  options: { signal?: AbortSignal; timeoutMs?: number; deadlineMs?: number } = {},
 ): Promise<ShareResponse> {
   const conn = await dialDirect(node, peer, options.signal ? { signal: options.signal } : {})
   let stream: Stream | undefined
   // The caller's signal, and time limits of our own: a host that stops reading must not hang us.
   const limit = (ms: number) => (options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms))
-  const timeoutMs = options.timeoutMs ?? BODY_TIMEOUT_MS
+  const perRead = options.timeoutMs ?? BODY_TIMEOUT_MS
+  // With a deadline, every wait gets only what is left of it (counted from the request's send).
+  let end = Infinity
+  const wait = (): number => Math.max(1, Math.min(perRead, end - Date.now()))
   try {
     stream = await conn.newStream(SHARE_PROTOCOL, { signal: limit(20_000) })
     const reader = new FrameReader(stream)
     const msg = encodeRequest(req)
     await writeFrame(stream, msg.head, limit(BODY_TIMEOUT_MS))
+    if (options.deadlineMs !== undefined) end = Date.now() + options.deadlineMs
     if (msg.body) {
-      const interim = decodeInterim(await reader.read({ max: HEADER_LIMITS.request, timeoutMs }))
+      const interim = decodeInterim(await reader.read({ max: HEADER_LIMITS.request, timeoutMs: wait() }))
       if (interim.status !== 'continue') {
         await stream.close()
         return interim
@@ -133,9 +137,9 @@ export async function shareRequest(
       await writeFrame(stream, msg.body, limit(BODY_TIMEOUT_MS))
     }
     const bodyMax = responseBodyMax(req)
-    const head = decodeResponseHead(await reader.read({ max: HEADER_LIMITS.response, timeoutMs }), bodyMax)
+    const head = decodeResponseHead(await reader.read({ max: HEADER_LIMITS.response, timeoutMs: wait() }), bodyMax)
     const bodyLength = head.status === 'ok' ? head.body : undefined
-    const body = bodyLength === undefined ? undefined : await reader.read({ max: bodyMax, exact: bodyLength, timeoutMs })
+    const body = bodyLength === undefined ? undefined : await reader.read({ max: bodyMax, exact: bodyLength, timeoutMs: wait() })
     await stream.close()
     return withResponseBody(head, body)
   } catch (err) {

@@ -126,6 +126,12 @@ function uint(v: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number 
   return v
 }
 
+function positive(v: unknown, field: string, max: number): number {
+  const n = uint(v, field, max)
+  if (n < 1) fail(`${field} must be from 1 to ${max}`)
+  return n
+}
+
 function map(v: unknown, field: string): Rec {
   if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) fail(`${field} must be a map`)
   return v as Rec
@@ -222,7 +228,7 @@ export function decodeRequestHead(frame: Uint8Array): RequestHead {
         type: 'audit',
         key: bytes(r.key, 'key', 32, 32),
         nonce: bytes(r.nonce, 'nonce', NONCE_SIZE, NONCE_SIZE),
-        leaves: uint(r.leaves, 'leaves', MAX_AUDIT_LEAVES),
+        leaves: positive(r.leaves, 'leaves', MAX_AUDIT_LEAVES),
       }
     case 'delete':
       only(r, ['type', 'key', 'owner', 'time', 'signature'])
