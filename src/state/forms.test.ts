@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { choosePassphrase, describeRedundancy, parseRelays, quotaParts } from './forms.ts'
+import { choosePassphrase, describeRedundancy, lostAfterHours, lostAfterMs, parseRelays, quotaParts } from './forms.ts'
 
 describe('describeRedundancy', () => {
   it.each([
@@ -19,6 +19,34 @@ describe('describeRedundancy', () => {
   ])('has nothing to say for k = %s, n = %s', (k, n) => {
     expect(describeRedundancy(k, n)).toBeUndefined()
   })
+})
+
+describe('describeRedundancy wording', () => {
+  it('says shares are made per part of a file, not per file', () => {
+    expect(describeRedundancy(2, 3)).toBe(
+      'Each part of a file becomes 3 shares on 3 different hosts, and any 2 of them rebuild that part: it survives losing 1 host, and takes 1.5× its size in space.',
+    )
+  })
+})
+
+describe('lostAfterMs and lostAfterHours', () => {
+  it.each([
+    [72, 72 * 3600_000],
+    [0, 0],
+    [1.5, 5_400_000],
+    [720, 720 * 3600_000],
+    [721, undefined],
+    [-1, undefined],
+    [null, undefined],
+    [Number.NaN, undefined],
+  ])('%s hours → %s ms', (hours, ms) => expect(lostAfterMs(hours)).toBe(ms))
+
+  it.each([
+    [72 * 3600_000, 72],
+    [0, 0],
+    [5_400_000, 1.5],
+    [1_000, 0],
+  ])('%i ms → %f hours', (ms, hours) => expect(lostAfterHours(ms)).toBe(hours))
 })
 
 describe('quotaParts', () => {

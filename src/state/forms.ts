@@ -10,9 +10,26 @@ export function describeRedundancy(k: number, n: number): string | undefined {
   if (!Number.isInteger(k) || !Number.isInteger(n) || k < 1 || n <= k) return undefined
   const lost = n - k
   return (
-    `Each file is cut into ${n} shares on ${n} different hosts, and any ${k} of them rebuild it: ` +
+    `Each part of a file becomes ${n} shares on ${n} different hosts, and any ${k} of them rebuild that part: ` +
     `it survives losing ${lost} ${lost === 1 ? 'host' : 'hosts'}, and takes ${formatFactor(n / k)} its size in space.`
   )
+}
+
+/** The longest wait the facade accepts before an unreachable host counts as lost: 30 days. */
+export const MAX_LOST_AFTER_HOURS = 30 * 24
+
+/**
+ * The "counts as lost after" field (hours; 0 allowed, fractions too) in milliseconds, or undefined
+ * when it is empty or out of range (the form then says what it takes).
+ */
+export function lostAfterMs(hours: number | null): number | undefined {
+  if (hours === null || !Number.isFinite(hours) || hours < 0 || hours > MAX_LOST_AFTER_HOURS) return undefined
+  return Math.round(hours * 3600_000)
+}
+
+/** The saved wait in hours for the field: whole hours, or to a tenth. */
+export function lostAfterHours(ms: number): number {
+  return Math.round((ms / 3600_000) * 10) / 10
 }
 
 export type QuotaUnit = 'MiB' | 'GiB'

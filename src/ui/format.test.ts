@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatAgo, formatBytes, formatEta, formatFactor, formatSpeed, plural, shortId } from './format.ts'
+import { formatAgo, formatBytes, formatDuration, formatEta, formatFactor, formatSpeed, plural, shortId } from './format.ts'
 
 describe('format', () => {
   it.each([
@@ -33,6 +33,17 @@ describe('format', () => {
     [30 * 3600_000, 'yesterday'],
     [72 * 3600_000, '3 days ago'],
   ])('formatAgo(now − %i) = %s', (ago, out) => expect(formatAgo(1_000_000_000 - ago, 1_000_000_000)).toBe(out))
+
+  it.each([
+    [0, 'less than a minute'],
+    [20_000, 'less than a minute'],
+    [5 * 60_000, '5 min'],
+    [90 * 60_000, '1.5 h'],
+    [6 * 3600_000, '6 h'],
+    [24 * 3600_000, '24 h'],
+    [72 * 3600_000, '72 h'],
+    [5 * 24 * 3600_000, '5 days'],
+  ])('formatDuration(%i) = %s', (ms, out) => expect(formatDuration(ms)).toBe(out))
 
   it('shortId, formatFactor, plural', () => {
     expect(shortId('12D3KooWabcdefghijklmnop')).toBe('12D3KooW…mnop')

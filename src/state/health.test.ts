@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest'
+import type { AuditFigures, FileEntry, FileHealth } from '../layr/api.ts'
+import { ActivityTracker, describeActivity, describeAuditFigures, describeHealth, describeRepair, formatChance, hostCounts } from './health.ts'
+
+const NOW = 1_000_000_000_000
+const MIN = 60_000
+const H = 3600_000
+
+/** A single-part file, k = 2, n = 3, r = 3, on three hosts, fully verified a minute ago. */
+function health(over: Partial<FileHealth> = {}): FileHealth {
+  return {
+    k: 2,
+    n: 3,
+    r: 3,
+    verified: 3,
+    answered: 3,
+    counted: 3,
+    survives: 1,
+    failed: 0,
+    offline: 0,
+    shares: 3,
+    needsRepair: false,
+    repairable: true,
+    checkedAt: NOW - MIN,
+    ...over,
+  }
+}
+
+function file(h: FileHealth | undefined, over: Partial<FileEntry> = {}): FileEntry {
+  return {
+    id: 'f',
+    name: 'a.bin',
+    size: 1,
+    type: '',
+    createdAt: 0,
+    k: 2,
+    n: 3,
+    segments: 1,
+    hosts: ['p1', 'p2', 'p3'],
+    health: h,
+    ...over,
+  }
+}
+
+describe('describeHealth', () => {
+  it.each<[string, FileEntry, { level: string; line: string; survival?: string; hosts?: string; canRepair: boolean }]>([
+    ['not checked yet', file(undefined), { level: 'unknown', line: 'Not verified yet · on 3 hosts; its first check runs soon', canRepair: false }],
+    [
+      'all verified, one host to spare',
+      file(health()),
+      { level: 'good', line: '3 of 3 verified · last check 1 min ago', survival: 'survives the loss of any 1 host', canRepair: false },
+    ],
+    [
+      'all verified, k = 4 of n = 8',
+      file(health({ k: 4, n: 8, verified: 8, survives: 4, checkedAt: NOW }), { k: 4, n: 8, hosts: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] }),
+      { level: 'good', line: '8 of 8 verified · last check just now', survival: 'survives the loss of any 4 hosts', canRepair: false },
+    ],
+    [
+      'one host away: amber, nothing lost yet',
+      file(health({ verified: 2, counted: 3, survives: 0, offline: 1 })),
+      { level: 'risk', line: '2 of 3 verified', survival: 'survives no host loss until it is repaired', hosts: '1 host away', canRepair: true },
+    ],
+    [
+      'one host failed its audit',
+      file(health({ verified: 2, counted: 2, survives: 0, failed: 1, needsRepair: true })),
+      { level: 'risk', line: '2 of 3 verified', hosts: '1 host failed its audit', canRepair: true },
+    ],
+    [
+      'two hosts away and none verified enough: cannot be restored now',
+      file(health({ verified: 1, counted: 3, survives: -1, offline: 2 })),
+      {
+        level: 'lost',
+        line: '1 of 3 verified',
+        survival: 'cannot be restored right now: too many of its hosts are away',
+        hosts: '2 hosts away',
+        canRepair: true,
+      },
+    ],
+    [
+      'all verified but on 2 hosts (k = 2, n = 3): survives nothing, never green',
+      file(health({ survives: 0 }), { hosts: ['p1', 'p2'] }),
+      { level: 'risk', line: '3 of 3 verified', survival: 'survives no host loss: open Layr on more devices, or wait for more hosts', canRepair: false },
+    ],
+    [
+      'a repair that failed can be tried again',
+      file(health({ repair: { at: NOW, placed: 0, unplaced: 0, error: { name: 'RepairImpossibleError', message: 'x' } } })),
+      { level: 'good', line: '3 of 3 verified', canRepair: true },
+    ],
+    [
+      'four parts, all verified',
+      file(health({ shares: 12 }), { segments: 4 }),
+      { level: 'good', line: '3 of 3 verified in each of its 4 parts · last check 1 min ago', canRepair: false },
+    ],
+    [
+      'four parts, the weakest has 2: shares, not hosts, without reputation figures',
+      file(health({ verified: 2, survives: 0, offline: 4, shares: 12 }), { segments: 4 }),
+      { level: 'risk', line: '2 of 3 verified in its weakest part', hosts: '4 shares on hosts that are away', canRepair: true },
+    ],
+  ])('%s', (_name, f, want) => {
+    const words = describeHealth(f, NOW, hostCounts(f))
+    expect(words.level).toBe(want.level)
+    expect(words.line).toContain(want.line)
+    if (want.survival) expect(words.survival).toBe(want.survival)
+    if (want.hosts) expect(words.hosts).toBe(want.hosts)
+    expect(words.canRepair).toBe(want.canRepair)
+    expect(words.line).not.toMatch(/healthy/i)
+  })
+
+  it('counts hosts away from their reputation when shares and hosts differ', () => {
+    const f = file(health({ verified: 2, survives: 0, offline: 4, shares: 12 }), { segments: 4 })
+    expect(describeHealth(f, NOW, hostCounts(f, 1)).hosts).toBe('1 host away')
+  })
+})
+
+describe('describeRepair', () => {
+  const at = NOW - 5 * MIN
+  it.each<[string, FileHealth['repair'], Partial<FileHealth>, { tone: string; text: string; detail?: string }]>([
+    ['placed all', { at, placed: 2, unplaced: 0 }, {}, { tone: 'ok', text: 'Repaired 5 min ago: 2 shares rebuilt on new hosts.' }],
+    [
+      'placed some',
+      { at, placed: 1, unplaced: 1 },
+      {},
+      { tone: 'warn', text: 'Repaired in part 5 min ago: 1 share rebuilt on new hosts; 1 share found no new host and stays where it was.' },
+    ],
+    ['placed none', { at, placed: 0, unplaced: 2 }, {}, { tone: 'warn', text: 'no new host could take 2 shares; they stay where they were' }],
+    ['nothing to do', { at, placed: 0, unplaced: 0 }, {}, { tone: 'muted', text: 'Nothing needed rebuilding (5 min ago).' }],
+    [
+      'hosts away within the wait',
+      { at, placed: 0, unplaced: 0 },
+      { offline: 1 },
+      { tone: 'muted', text: 'its missing shares are on hosts away for less than 72 h' },
+    ],
+    [
+      'too few verified',
+      { at, placed: 0, unplaced: 0, error: { name: 'RepairImpossibleError', message: 'Segment 0 has 1 verified share(s)' } },
+      {},
+      { tone: 'danger', text: 'too few of its shares could be verified', detail: 'RepairImpossibleError: Segment 0 has 1 verified share(s)' },
+    ],
+    [
+      'another error',
+      { at, placed: 0, unplaced: 0, error: { name: 'ManifestConflictError', message: 'x' } },
+      {},
+      { tone: 'warn', text: 'Repair did not finish (5 min ago); nothing was changed.' },
+    ],
+  ])('%s', (_name, repair, over, want) => {
+    const out = describeRepair(health({ ...over, ...(repair ? { repair } : {}) }), NOW, 72 * H)
+    expect(out?.tone).toBe(want.tone)
+    expect(out?.text).toContain(want.text)
+    if (want.detail) expect(out?.detail).toBe(want.detail)
+  })
+
+  it('says nothing before any repair', () => {
+    expect(describeRepair(health(), NOW, H)).toBeUndefined()
+  })
+})
+
+describe('ActivityTracker and describeActivity', () => {
+  it('follows a background repair: its audit first, then the shares placed, then nothing', () => {
+    const t = new ActivityTracker()
+    const texts: string[] = []
+    const look = (): void => {
+      const a = t.get('f')
+      texts.push(describeActivity(a)?.text ?? '—')
+    }
+    t.apply({ type: 'check:start', fileId: 'f' })
+    look()
+    t.apply({ type: 'check:progress', fileId: 'f', done: 2, total: 3 })
+    look()
+    t.apply({ type: 'check:done', fileId: 'f', health: health() })
+    look()
+    t.apply({ type: 'repair:start', fileId: 'f' })
+    look()
+    t.apply({ type: 'repair:progress', fileId: 'f', done: 3, total: 5 })
+    look()
+    t.apply({ type: 'repair:done', fileId: 'f', placed: 5, unplaced: 0, health: health() })
+    look()
+    expect(texts).toEqual([
+      'Checking: asking its hosts…',
+      'Checking: 2 of 3 shares audited',
+      '—',
+      'Repairing: fetching good shares and finding new hosts…',
+      'Repairing: 3 of 5 shares placed',
+      '—',
+    ])
+  })
+
+  it('a repair the person asked for says so during its audit', () => {
+    expect(describeActivity({ kind: 'check', done: 1, total: 3 }, true)).toEqual({
+      text: 'Repairing: first a check, 1 of 3 shares audited',
+      fraction: 1 / 3,
+      repairing: true,
+    })
+  })
+
+  it('a failed repair ends the activity; other files are untouched', () => {
+    const t = new ActivityTracker(new Map([['g', 'check']]))
+    t.apply({ type: 'repair:start', fileId: 'f' })
+    t.apply({ type: 'repair:failed', fileId: 'f', error: { name: 'RepairImpossibleError', message: 'x' } })
+    expect(t.get('f')).toBeUndefined()
+    expect(t.get('g')).toEqual({ kind: 'check', done: 0, total: 0 })
+    expect(describeActivity(t.get('g'))?.fraction).toBeUndefined()
+    expect(describeActivity(undefined)).toBeUndefined()
+    expect(describeActivity(undefined, true)).toEqual({ text: 'Repairing…', fraction: undefined, repairing: true })
+  })
+})
+
+describe('the audit figure', () => {
+  it.each([
+    [0.5, '50 %'],
+    [0.758, '76 %'],
+    [0.995, '99.5 %'],
+    [0.999, '99.9 %'],
+    [1 - 2 ** -20, '99.9999 %'],
+    [1, '100 %'],
+  ])('formatChance(%f) = %s', (p, s) => expect(formatChance(p)).toBe(s))
+
+  it('is computed from the facade figures', () => {
+    const f: AuditFigures = { leaves: 16, leavesAsked: 1, catchHalfPerAudit: 0.5, auditsToCatchHalf: 20, auditEveryMs: 24 * H, retryMs: 6 * H }
+    expect(describeAuditFigures(f)).toBe(
+      'Each check asks every host for 1 of the 16 leaves of each share (1/16 of its bytes). A host that kept only half of a share is caught with ' +
+        'probability 50 % per check, and with 1 − 2⁻²⁰ (99.9999 %) within 20 checks; checks run every 24 h while Layr is open (every 6 h for files with a host away).',
+    )
+  })
+
+  it('other sizings give other words', () => {
+    const f: AuditFigures = { leaves: 64, leavesAsked: 4, catchHalfPerAudit: 0.9434, auditsToCatchHalf: 5, auditEveryMs: 12 * H, retryMs: 90 * MIN }
+    const text = describeAuditFigures(f)
+    expect(text).toContain('4 of the 64 leaves of each share (1/16 of its bytes)')
+    expect(text).toContain('probability 94 % per check')
+    expect(text).toContain('within 5 checks')
+    expect(text).toContain('every 12 h while Layr is open (every 1.5 h for files')
+    expect(text).not.toContain('2⁻')
+  })
+})
