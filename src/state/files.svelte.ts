@@ -1,10 +1,16 @@
 /**
  * The Files view: this vault's files, the backup queue (UploadQueue, one backup at a time),
- * restores to disk, health checks and deletes. The logic lives in plain modules (uploads.ts,
- * restore.ts, progress.ts); this class keeps their latest views in $state.
+ * restores to disk, checks (audits), repairs and deletes. The logic lives in plain modules
+ * (uploads.ts, restore.ts, progress.ts, health.ts); this class keeps their latest views in $state.
+ *
+ * Checks and repairs are followed through the facade's maintenance events, whoever started them:
+ * the background loop audits files that are due (unchecked ones within its first turn) and
+ * repairs by itself, so a repair the person never asked for shows its progress here too.
  */
-import type { FileEntry, Layr } from '../layr/api.ts'
+import type { FileEntry, Layr, MaintenanceEvent, PeerPlacement } from '../layr/api.ts'
 import { describeError, type Problem } from './errors.ts'
+import { ActivityTracker, describeAuditFigures, type Activity } from './health.ts'
+import { awayAmong } from './hosts.ts'
 import { RestoreTask, chooseSaveTarget, type RestoreView } from './restore.ts'
 import { UploadQueue, type UploadView } from './uploads.ts'
 import { plural } from '../ui/format.ts'
@@ -16,8 +22,6 @@ export interface RemovingView {
   readonly total: number
 }
 
-/** Files whose health is checked by themselves after the list loads. */
-const AUTO_CHECK_LIMIT = 20
 /** How long finished backups stay in the queue once all are done. */
 const DONE_ROWS_MS = 20_000
 
@@ -25,9 +29,11 @@ export class FilesState {
   readonly #layr: Layr
   readonly #queue: UploadQueue
   readonly #restores = new Map<string, RestoreTask>()
+  readonly #activity: ActivityTracker
   /** Backed up since the queue was last idle: their health is checked once it is. */
   #fresh: string[] = []
   #clearTimer: ReturnType<typeof setTimeout> | undefined
+  #hostsTimer: ReturnType<typeof setTimeout> | undefined
 
   entries = $state.raw<readonly FileEntry[]>([])
   loaded = $state(false)
@@ -35,7 +41,15 @@ export class FilesState {
   filter = $state('')
   uploads = $state.raw<readonly UploadView[]>([])
   restores = $state.raw<ReadonlyMap<string, RestoreView>>(new Map())
+  /** Checks and repairs running now, per file (from the maintenance events). */
+  activity = $state.raw<ReadonlyMap<string, Activity>>(new Map())
+  /** Check now / Repair now pressed here and not finished: the row's buttons wait. */
   checking = $state.raw<ReadonlySet<string>>(new Set())
+  repairing = $state.raw<ReadonlySet<string>>(new Set())
+  /** Why a file's Check now or Repair now failed, shown on its row. */
+  rowProblems = $state.raw<ReadonlyMap<string, Problem>>(new Map())
+  /** This owner's hosts with their reputation: which of a file's hosts are away. */
+  hostScores = $state.raw<readonly PeerPlacement[]>([])
   removing = $state.raw<RemovingView | undefined>()
   /** The file the delete dialog asks about. */
   pendingDelete = $state.raw<FileEntry | undefined>()
@@ -52,6 +66,9 @@ export class FilesState {
 
   constructor(layr: Layr) {
     this.#layr = layr
+    this.#activity = new ActivityTracker(layr.maintenance.active)
+    this.activity = this.#activity.views()
+    layr.maintenance.subscribe((e) => this.#onMaintenance(e))
     this.#queue = new UploadQueue({
       backup: (file, options) => layr.backup(file, options),
       n: () => layr.settings.n,
@@ -77,7 +94,10 @@ export class FilesState {
     }, DONE_ROWS_MS)
   }
 
-  /** Reads the file list kept in this browser, then checks the health of files not checked yet. */
+  /**
+   * Reads the file list kept in this browser. Files never checked are left to the background
+   * loop, which audits them within its first turn (a second check here would only collide).
+   */
   async refresh(): Promise<void> {
     try {
       this.entries = await this.#layr.files()
@@ -87,13 +107,30 @@ export class FilesState {
     } finally {
       this.loaded = true
     }
-    void this.#autoCheck()
+    this.#refreshHostsSoon()
+  }
+
+  /** What one check asks and catches, in words (from the facade's figures). */
+  get auditFigures(): string {
+    return describeAuditFigures(this.#layr.maintenance.figures)
+  }
+
+  /** How long a host may be away before its shares count as lost (Settings). */
+  get lostAfterMs(): number {
+    return this.#layr.settings.lostAfterMs
+  }
+
+  /** Of the file's hosts, those found away at their last check (undefined before the hosts are known). */
+  awayHosts(entry: FileEntry): number | undefined {
+    return this.hostScores.length > 0 ? awayAmong(entry.hosts, this.hostScores) : undefined
   }
 
   /** After a vault change: forget what was shown. */
   async reset(): Promise<void> {
     this.entries = []
     this.loaded = false
+    this.hostScores = []
+    this.rowProblems = new Map()
     await this.refresh()
   }
 
@@ -173,21 +210,52 @@ export class FilesState {
     this.#publishRestores()
   }
 
-  /** Asks each host of the file's shares whether it still has them; `quiet` keeps errors off the page. */
+  /** Whether a check or repair runs for the file, or was just asked for here. */
+  busy(fileId: string): boolean {
+    return this.activity.has(fileId) || this.checking.has(fileId) || this.repairing.has(fileId)
+  }
+
+  /** "Check now": audits every share of the file at its holder; `quiet` keeps errors off the page. */
   async check(entry: FileEntry, quiet = false): Promise<void> {
-    if (this.checking.has(entry.id)) return
-    this.checking = new Set([...this.checking, entry.id])
+    if (this.busy(entry.id)) return
+    this.checking = withItem(this.checking, entry.id)
+    this.#setRowProblem(entry.id, undefined)
     try {
       const health = await this.#layr.checkHealth(entry.id)
-      const latest = this.entries.find((f) => f.id === entry.id)
-      if (latest) this.#upsert({ ...latest, health })
+      this.#setHealth(entry.id, health)
     } catch (err) {
-      if (!quiet) this.problem = describeError(err)
+      if (!quiet) this.#setRowProblem(entry.id, describeError(err))
     } finally {
-      const next = new Set(this.checking)
-      next.delete(entry.id)
-      this.checking = next
+      this.checking = withoutItem(this.checking, entry.id)
     }
+  }
+
+  /**
+   * "Repair now": audits, then rebuilds every lost share onto new hosts. Its progress comes
+   * through the maintenance events like a background repair's; a failure the file's health
+   * does not already tell (its last repair) is shown on the row.
+   */
+  async repair(entry: FileEntry): Promise<void> {
+    if (this.busy(entry.id)) return
+    this.repairing = withItem(this.repairing, entry.id)
+    this.#setRowProblem(entry.id, undefined)
+    try {
+      const report = await this.#layr.repair(entry.id)
+      this.#setHealth(entry.id, report.health)
+      this.notice =
+        report.placed > 0 ? `${entry.name} is repaired: ${plural(report.placed, 'share')} rebuilt on new hosts.` : `${entry.name}: nothing needed rebuilding.`
+    } catch (err) {
+      await this.#reload()
+      const problem = describeError(err)
+      const told = this.entries.find((f) => f.id === entry.id)?.health?.repair?.error?.name === problem.name
+      if (!told) this.#setRowProblem(entry.id, problem)
+    } finally {
+      this.repairing = withoutItem(this.repairing, entry.id)
+    }
+  }
+
+  dismissRowProblem(fileId: string): void {
+    this.#setRowProblem(fileId, undefined)
   }
 
   askDelete(entry: FileEntry): void {
@@ -227,6 +295,66 @@ export class FilesState {
     this.problem = undefined
   }
 
+  #onMaintenance(e: MaintenanceEvent): void {
+    this.#activity.apply(e)
+    this.activity = this.#activity.views()
+    switch (e.type) {
+      case 'check:done':
+        this.#setHealth(e.fileId, e.health)
+        this.#refreshHostsSoon()
+        break
+      case 'repair:done': {
+        this.#setHealth(e.fileId, e.health)
+        const name = this.entries.find((f) => f.id === e.fileId)?.name
+        if (name && e.placed > 0) this.notice = `${name} is repaired: ${plural(e.placed, 'share')} rebuilt on new hosts.`
+        // Its holders changed: read the list again (hosts per file), and the hosts' scores.
+        void this.#reload()
+        this.#refreshHostsSoon()
+        break
+      }
+      case 'repair:failed':
+        // The facade kept the error in the file's health (its last repair).
+        void this.#reload()
+        break
+      default:
+        break
+    }
+  }
+
+  /** The file list again, quietly (after a repair moved shares). */
+  async #reload(): Promise<void> {
+    try {
+      this.entries = await this.#layr.files()
+    } catch {
+      // the next refresh says why
+    }
+  }
+
+  /** The hosts' scores, read at most every second or so (check events come in bursts). */
+  #refreshHostsSoon(): void {
+    if (this.#hostsTimer) return
+    this.#hostsTimer = setTimeout(() => {
+      this.#hostsTimer = undefined
+      this.#layr.network.placements().then(
+        (p) => (this.hostScores = p),
+        () => undefined,
+      )
+    }, 1000)
+  }
+
+  #setHealth(fileId: string, health: FileEntry['health']): void {
+    const latest = this.entries.find((f) => f.id === fileId)
+    if (latest && health) this.#upsert({ ...latest, health })
+  }
+
+  #setRowProblem(fileId: string, problem: Problem | undefined): void {
+    if (!problem && !this.rowProblems.has(fileId)) return
+    const next = new Map(this.rowProblems)
+    if (problem) next.set(fileId, problem)
+    else next.delete(fileId)
+    this.rowProblems = next
+  }
+
   #upsert(entry: FileEntry): void {
     const rest = this.entries.filter((f) => f.id !== entry.id)
     this.entries = [entry, ...rest].sort((a, b) => b.createdAt - a.createdAt)
@@ -236,15 +364,20 @@ export class FilesState {
     this.restores = new Map([...this.#restores].map(([id, t]) => [id, t.view()]))
   }
 
-  async #autoCheck(): Promise<void> {
-    await this.#layr.ready
-    await this.#checkAll(this.entries.filter((f) => !f.health).slice(0, AUTO_CHECK_LIMIT))
-  }
-
-  /** Checks files one after another, quietly: a file that cannot be checked keeps its Check button. */
+  /** Checks files one after another, quietly (a file the background loop checks already is left to it). */
   async #checkAll(files: readonly FileEntry[]): Promise<void> {
     for (const f of files) {
       if (this.entries.some((e) => e.id === f.id)) await this.check(f, true)
     }
   }
+}
+
+function withItem<T>(set: ReadonlySet<T>, item: T): ReadonlySet<T> {
+  return new Set([...set, item])
+}
+
+function withoutItem<T>(set: ReadonlySet<T>, item: T): ReadonlySet<T> {
+  const next = new Set(set)
+  next.delete(item)
+  return next
 }
