@@ -1,7 +1,8 @@
 /**
  * The Network view and the header's status line: this tab's node as the facade reports it
- * (subscribed for the app's lifetime), and the peers this vault's shares sit on (polled while
- * the Network view is shown).
+ * (subscribed for the app's lifetime), and the peers this vault's shares sit on with this owner's
+ * scores of them (polled while the Network view is shown, and read again after every check and
+ * repair, which change the scores).
  */
 import type { Layr, NetworkStatus, PeerPlacement } from '../layr/api.ts'
 import { describeError, type Problem } from './errors.ts'
@@ -70,10 +71,20 @@ export class NetworkState {
     }
   }
 
-  /** Polls placements while the Network view is shown. */
+  /** Polls placements while the Network view is shown, and reads them again when a check or repair ends. */
   watchPlacements(everyMs = 4000): () => void {
     void this.refreshPlacements()
     const timer = setInterval(() => void this.refreshPlacements(), everyMs)
-    return () => clearInterval(timer)
+    let soon: ReturnType<typeof setTimeout> | undefined
+    const unsubscribe = this.#layr.maintenance.subscribe((e) => {
+      if (e.type !== 'check:done' && e.type !== 'repair:done' && e.type !== 'repair:failed') return
+      clearTimeout(soon)
+      soon = setTimeout(() => void this.refreshPlacements(), 250)
+    })
+    return () => {
+      clearInterval(timer)
+      clearTimeout(soon)
+      unsubscribe()
+    }
   }
 }
