@@ -1,11 +1,14 @@
 /**
- * The Settings view: redundancy for new backups, the recovery text (export, and import which
- * replaces this browser's vault), the passphrase the vault is kept under in this browser (set,
- * change, remove), and the relays to join through.
+ * The Settings view: redundancy for new backups, checks and repair (what a check catches, and
+ * how long a host may be away before its shares are rebuilt elsewhere), the recovery text
+ * (export, and import which replaces this browser's vault), the passphrase the vault is kept
+ * under in this browser (set, change, remove), and the relays to join through.
  */
 import type { Layr } from '../layr/api.ts'
 import { describeError, type Problem } from './errors.ts'
-import { describeRedundancy, parseRelays } from './forms.ts'
+import { MAX_LOST_AFTER_HOURS, describeRedundancy, lostAfterHours, lostAfterMs, parseRelays } from './forms.ts'
+import { describeAuditFigures } from './health.ts'
+import { formatDuration } from '../ui/format.ts'
 import { PassphraseDraft } from './passphrase.svelte.ts'
 
 export class SettingsState {
@@ -19,6 +22,12 @@ export class SettingsState {
   savedN = $state(0)
   redundancyProblem = $state.raw<Problem | undefined>()
   redundancyNotice = $state('')
+
+  /** Hours a host may be away before its shares are rebuilt elsewhere (null while the field is empty). */
+  lostHours = $state<number | null>(null)
+  savedLostHours = $state(0)
+  lostProblem = $state.raw<Problem | undefined>()
+  lostNotice = $state('')
 
   relaysText = $state('')
   relaysProblem = $state.raw<Problem | undefined>()
@@ -41,12 +50,17 @@ export class SettingsState {
 
   readonly preview = $derived(describeRedundancy(this.k ?? Number.NaN, this.n ?? Number.NaN))
   readonly redundancyChanged = $derived(this.k !== this.savedK || this.n !== this.savedN)
+  readonly lostChanged = $derived(this.lostHours !== this.savedLostHours)
+  /** What one check asks and catches, from the facade's figures. */
+  readonly auditFigures: string
 
   constructor(layr: Layr, adoptVault: (text: string) => Promise<void>) {
     this.#layr = layr
     this.#adoptVault = adoptVault
     this.k = this.savedK = layr.settings.k
     this.n = this.savedN = layr.settings.n
+    this.lostHours = this.savedLostHours = lostAfterHours(layr.settings.lostAfterMs)
+    this.auditFigures = describeAuditFigures(layr.maintenance.figures)
     this.relaysText = layr.settings.relays.join('\n')
     this.hasPassphrase = layr.vault.hasPassphrase
   }
@@ -65,6 +79,27 @@ export class SettingsState {
       this.redundancyNotice = `Saved: new backups use ${this.savedK} of ${this.savedN}. Files already backed up keep theirs.`
     } catch (err) {
       this.redundancyProblem = describeError(err)
+    }
+  }
+
+  async saveLostAfter(): Promise<void> {
+    this.lostProblem = undefined
+    this.lostNotice = ''
+    const ms = lostAfterMs(this.lostHours)
+    if (ms === undefined) {
+      this.lostProblem = { name: 'InvalidInputError', message: `Type a number of hours from 0 to ${MAX_LOST_AFTER_HOURS}.`, tone: 'warning' }
+      return
+    }
+    try {
+      await this.#layr.settings.setLostAfter(ms)
+      const saved = this.#layr.settings.lostAfterMs
+      this.lostHours = this.savedLostHours = lostAfterHours(saved)
+      this.lostNotice =
+        saved === 0
+          ? 'Saved: the shares of a host are rebuilt elsewhere as soon as a check finds it away.'
+          : `Saved: the shares of a host away for more than ${formatDuration(saved)} are rebuilt elsewhere.`
+    } catch (err) {
+      this.lostProblem = describeError(err)
     }
   }
 
