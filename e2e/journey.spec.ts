@@ -101,8 +101,11 @@ test('first run, back up two dropped files, restore one to disk, delete the othe
     await expect(list).toContainText('alpha.bin')
     await expect(list).toContainText('5.0 MiB')
     await expect(list).toContainText('any 2 of 3 shares')
-    // Health: the new files are checked once the queue is done.
-    await expect(list.getByTestId('file-health').first()).toContainText(/Healthy: 3 of 3 shares live · checked just now/, { timeout: 60_000 })
+    // Health: the new files are audited once the queue is done; every share proved, one host to spare.
+    const health = list.getByTestId('file-health').first()
+    await expect(health).toContainText(/3 of 3 verified · last check just now · survives the loss of any 1 host/, { timeout: 60_000 })
+    await expect(list).not.toContainText('Healthy')
+    await expect(page.getByRole('button', { name: 'Repair alpha.bin' })).toBeDisabled() // nothing to repair
 
     // Filter by name.
     await page.getByRole('searchbox', { name: 'Filter by name' }).fill('alp')
