@@ -115,11 +115,6 @@ export class FilesState {
     return describeAuditFigures(this.#layr.maintenance.figures)
   }
 
-  /** How long a host may be away before its shares count as lost (Settings). */
-  get lostAfterMs(): number {
-    return this.#layr.settings.lostAfterMs
-  }
-
   /** Of the file's hosts, those found away at their last check (undefined before the hosts are known). */
   awayHosts(entry: FileEntry): number | undefined {
     return this.hostScores.length > 0 ? awayAmong(entry.hosts, this.hostScores) : undefined

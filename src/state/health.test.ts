@@ -125,12 +125,6 @@ describe('describeRepair', () => {
     ['placed none', { at, placed: 0, unplaced: 2 }, {}, { tone: 'warn', text: 'no new host could take 2 shares; they stay where they were' }],
     ['nothing to do', { at, placed: 0, unplaced: 0 }, {}, { tone: 'muted', text: 'Nothing needed rebuilding (5 min ago).' }],
     [
-      'hosts away within the wait',
-      { at, placed: 0, unplaced: 0 },
-      { offline: 1 },
-      { tone: 'muted', text: 'its missing shares are on hosts away for less than 72 h' },
-    ],
-    [
       'too few verified',
       { at, placed: 0, unplaced: 0, error: { name: 'RepairImpossibleError', message: 'Segment 0 has 1 verified share(s)' } },
       {},
@@ -143,14 +137,14 @@ describe('describeRepair', () => {
       { tone: 'warn', text: 'Repair did not finish (5 min ago); nothing was changed.' },
     ],
   ])('%s', (_name, repair, over, want) => {
-    const out = describeRepair(health({ ...over, ...(repair ? { repair } : {}) }), NOW, 72 * H)
+    const out = describeRepair(health({ ...over, ...(repair ? { repair } : {}) }), NOW)
     expect(out?.tone).toBe(want.tone)
     expect(out?.text).toContain(want.text)
     if (want.detail) expect(out?.detail).toBe(want.detail)
   })
 
   it('says nothing before any repair', () => {
-    expect(describeRepair(health(), NOW, H)).toBeUndefined()
+    expect(describeRepair(health(), NOW)).toBeUndefined()
   })
 })
 

@@ -97,8 +97,8 @@ export interface RepairOutcome {
   readonly detail?: string
 }
 
-/** The last repair (FileHealth.repair) in words; `lostAfterMs` explains a repair that had nothing to rebuild yet. */
-export function describeRepair(h: FileHealth, now: number, lostAfterMs: number): RepairOutcome | undefined {
+/** The last repair (FileHealth.repair) in words. */
+export function describeRepair(h: FileHealth, now: number): RepairOutcome | undefined {
   const r = h.repair
   if (!r) return undefined
   const ago = formatAgo(r.at, now)
@@ -133,13 +133,7 @@ export function describeRepair(h: FileHealth, now: number, lostAfterMs: number):
       text: `Could not repair (${ago}): no new host could take ${plural(r.unplaced, 'share')}; ${r.unplaced === 1 ? 'it stays where it was' : 'they stay where they were'}. Layr tries again when more hosts are online.`,
     }
   }
-  return {
-    tone: 'muted',
-    text:
-      h.offline > 0
-        ? `Nothing to rebuild yet (${ago}): its missing shares are on hosts away for less than ${formatDuration(lostAfterMs)}, which often come back with their data. Layr waits for them.`
-        : `Nothing needed rebuilding (${ago}).`,
-  }
+  return { tone: 'muted', text: `Nothing needed rebuilding (${ago}).` }
 }
 
 /** A check or repair running now, as its progress row shows it. */

@@ -35,8 +35,9 @@ describe('format', () => {
   ])('formatAgo(now − %i) = %s', (ago, out) => expect(formatAgo(1_000_000_000 - ago, 1_000_000_000)).toBe(out))
 
   it.each([
-    [0, 'less than a minute'],
-    [20_000, 'less than a minute'],
+    [0, '1 s'],
+    [4000, '4 s'],
+    [59_000, '59 s'],
     [5 * 60_000, '5 min'],
     [90 * 60_000, '1.5 h'],
     [6 * 3600_000, '6 h'],

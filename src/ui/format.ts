@@ -62,10 +62,11 @@ export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`
 }
 
-/** A span of time as a person says it: "less than a minute", "5 min", "3 h", "72 h", "5 days" (hours up to 99, as the settings count them). */
+/** A span of time as a person says it: "20 s", "5 min", "3 h", "72 h", "5 days" (hours up to 99, as the settings count them). */
 export function formatDuration(ms: number): string {
-  const min = Math.round(Math.max(0, ms) / 60_000)
-  if (min < 1) return 'less than a minute'
+  const sec = Math.round(Math.max(0, ms) / 1000)
+  if (sec < 60) return `${Math.max(1, sec)} s`
+  const min = Math.round(sec / 60)
   if (min < 60) return `${min} min`
   const h = Math.round((min / 60) * 10) / 10
   if (h < 100) return `${Number.isInteger(h) || h >= 10 ? Math.round(h) : h} h`
