@@ -102,7 +102,7 @@ test.describe.serial('every view at 1280 and 375 px, light and dark', () => {
     await expect(page.getByTestId('upload-stage')).toHaveText([/^Done/, /^Done/], { timeout: 120_000 })
     const list = page.getByRole('list', { name: 'Backed-up files' })
     await expect(list.getByRole('listitem')).toHaveCount(2)
-    await expect(list.getByTestId('file-health')).toContainText([/3 of 3 verified · /, /3 of 3 verified · /], { timeout: 60_000 })
+    await expect(list.getByTestId('file-health')).toContainText([/3 of 3 verified/, /3 of 3 verified in each of its 2 parts/], { timeout: 60_000 })
     await expect(page.getByRole('button', { name: 'Check health of notes.txt' })).toBeEnabled()
     await page.getByText('What “verified” means').click()
     await expect(page.getByText(/A host that kept only half of a share is caught with probability \d+ % per check/)).toBeVisible()
@@ -142,7 +142,7 @@ test.describe.serial('every view at 1280 and 375 px, light and dark', () => {
     // This owner's scores of its three hosts, after the audits of the files test.
     const scores = page.getByTestId('host-score')
     await expect(scores).toHaveCount(3)
-    await expect(scores).toContainText([/Audits\s*100 %/, /Audits\s*100 %/, /Audits\s*100 %/])
+    await expect(scores).toContainText([/Audit score\s*100 %/, /Audit score\s*100 %/, /Audit score\s*100 %/])
     await expect(scores.filter({ hasText: 'Disqualified' })).toHaveCount(0)
     await shoot(page, 'network')
   })
