@@ -105,7 +105,7 @@ test('first run, back up two dropped files, restore one to disk, delete the othe
     const health = list.getByTestId('file-health').first()
     await expect(health).toContainText(/3 of 3 verified · last check just now · survives the loss of any 1 host/, { timeout: 60_000 })
     await expect(list).not.toContainText('Healthy')
-    await expect(page.getByRole('button', { name: 'Repair alpha.bin' })).toBeDisabled() // nothing to repair
+    await expect(page.getByRole('button', { name: 'Repair now: alpha.bin' })).toBeDisabled() // nothing to repair
 
     // Filter by name.
     await page.getByRole('searchbox', { name: 'Filter by name' }).fill('alp')

@@ -103,7 +103,7 @@ test.describe.serial('every view at 1280 and 375 px, light and dark', () => {
     const list = page.getByRole('list', { name: 'Backed-up files' })
     await expect(list.getByRole('listitem')).toHaveCount(2)
     await expect(list.getByTestId('file-health')).toContainText([/3 of 3 verified/, /3 of 3 verified in each of its 2 parts/], { timeout: 60_000 })
-    await expect(page.getByRole('button', { name: 'Check health of notes.txt' })).toBeEnabled()
+    await expect(page.getByRole('button', { name: 'Check now: notes.txt' })).toBeEnabled()
     await page.getByText('What “verified” means').click()
     await expect(page.getByText(/A host that kept only half of a share is caught with probability \d+ % per check/)).toBeVisible()
     await expect(page.getByRole('searchbox', { name: 'Filter by name' })).toBeVisible()
