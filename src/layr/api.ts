@@ -46,7 +46,12 @@ export interface FileHealth {
   /** Shares (of all segments) whose holder answered wrong, late or not at all (`offline`). */
   readonly failed: number
   readonly offline: number
+  /** Distinct hosts behind those shares. */
+  readonly failedHosts: number
+  readonly awayHosts: number
   readonly shares: number
+  /** What went wrong with which share in the last round (the first few), for the details. */
+  readonly findings: readonly HealthFinding[]
   readonly needsRepair: boolean
   readonly repairable: boolean
   /** Milliseconds since the epoch. */
@@ -58,6 +63,14 @@ export interface FileHealth {
     readonly unplaced: number
     readonly error?: { readonly name: string; readonly message: string }
   }
+}
+
+export interface HealthFinding {
+  readonly segment: number
+  readonly share: number
+  readonly peer: string
+  readonly outcome: 'wrong' | 'missing' | 'late' | 'disqualified' | 'offline'
+  readonly detail: string
 }
 
 export interface RepairReport {
@@ -76,7 +89,12 @@ export type MaintenanceEvent =
   | { readonly type: 'repair:start'; readonly fileId: string }
   | { readonly type: 'repair:progress'; readonly fileId: string; readonly done: number; readonly total: number }
   | { readonly type: 'repair:done'; readonly fileId: string; readonly placed: number; readonly unplaced: number; readonly health: FileHealth }
-  | { readonly type: 'repair:failed'; readonly fileId: string; readonly error: { readonly name: string; readonly message: string } }
+  | {
+      readonly type: 'repair:failed'
+      readonly fileId: string
+      readonly error: { readonly name: string; readonly message: string }
+      readonly health: FileHealth | undefined
+    }
 
 /** How an audit is sized, and what it catches (core/audit), for the app to show. */
 export interface AuditFigures {
@@ -87,6 +105,8 @@ export interface AuditFigures {
   readonly catchHalfPerAudit: number
   /** Audits after which such a host is caught with probability 1 − 2⁻²⁰. */
   readonly auditsToCatchHalf: number
+  /** A host whose audit score falls below this is disqualified. */
+  readonly disqualifyBelow: number
   readonly auditEveryMs: number
   readonly retryMs: number
 }

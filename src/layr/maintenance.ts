@@ -14,7 +14,7 @@ import type { ManifestRepository } from '../manifests/repository.ts'
 import type { PeerNetwork } from '../ports/peer-network.ts'
 import { applyRepair, auditFile, deleteSigned, repairFile, shareChecks, type FileAudit, type RepairProgress } from '../transfer/index.ts'
 import type { FileAuditProgress } from '../transfer/audit.ts'
-import type { FileHealth, MaintenanceEvent, RepairReport } from './api.ts'
+import type { FileHealth, HealthFinding, MaintenanceEvent, RepairReport } from './api.ts'
 import type { Kept } from './parts.ts'
 
 export interface MaintenanceTiming {
@@ -186,7 +186,7 @@ export class Maintenance {
       const now = this.#now()
       const before = this.#health.get(fileId)
       const health: FileHealth = {
-        ...healthOf(next, after, before?.answered ?? 0, now, this.deps.lostAfterMs()),
+        ...healthOf(next, after, before?.answered ?? 0, now, this.deps.lostAfterMs(), []),
         repair: { at: now, placed: result.placed, unplaced: result.unplaced },
       }
       this.#set(fileId, health)
@@ -194,9 +194,10 @@ export class Maintenance {
       return { placed: result.placed, unplaced: result.unplaced, health }
     } catch (err) {
       const error = { name: (err as Error).name, message: (err as Error).message }
-      const h = this.#health.get(fileId)
-      if (h) this.#set(fileId, { ...h, repair: { at: this.#now(), placed: 0, unplaced: 0, error } })
-      this.#emit({ type: 'repair:failed', fileId, error })
+      const before = this.#health.get(fileId)
+      const h = before && { ...before, repair: { at: this.#now(), placed: 0, unplaced: 0, error } }
+      if (h) this.#set(fileId, h)
+      this.#emit({ type: 'repair:failed', fileId, error, health: h })
       throw err
     }
   }
@@ -221,7 +222,7 @@ export class Maintenance {
     const answered = audit.results.map((seg) => seg.filter((r) => r && r.result !== 'offline').length)
     const before = this.#health.get(fileId)
     const health: FileHealth = {
-      ...healthOf(m, checks, answered.length ? Math.min(...answered) : 0, now, this.deps.lostAfterMs()),
+      ...healthOf(m, checks, answered.length ? Math.min(...answered) : 0, now, this.deps.lostAfterMs(), findingsOf(m, audit, checks)),
       ...(before?.repair ? { repair: before.repair } : {}),
     }
     this.#set(fileId, health)
@@ -281,9 +282,18 @@ function policyOf(m: FileManifest): RedundancyPolicy {
 }
 
 /** The file's health from one round's checks: the weakest segment's figures, and how many hosts it survives losing. */
-function healthOf(m: FileManifest, checks: readonly (readonly ShareCheck[])[], answered: number, now: number, lostAfterMs: number): FileHealth {
+function healthOf(
+  m: FileManifest,
+  checks: readonly (readonly ShareCheck[])[],
+  answered: number,
+  now: number,
+  lostAfterMs: number,
+  findings: readonly HealthFinding[],
+): FileHealth {
   const verdict = fileVerdict(checks, policyOf(m), now, lostAfterMs)
   const flat = checks.flat()
+  const hostsIn = (state: ShareCheck['state']): number =>
+    new Set(m.segments.flatMap((seg) => seg.shares.filter((sh) => checks[seg.index]?.[sh.index]?.state === state).map((sh) => sh.holders[0] ?? ''))).size
   const verifiedHolders = m.segments.map((seg) => seg.shares.filter((sh) => checks[seg.index]?.[sh.index]?.state === 'verified').map((sh) => sh.holders[0]!))
   return {
     k: m.codec.k,
@@ -295,11 +305,34 @@ function healthOf(m: FileManifest, checks: readonly (readonly ShareCheck[])[], a
     survives: verifiedHolders.length ? Math.min(...verifiedHolders.map((h) => survivableLosses(h, m.codec.k))) : -1,
     failed: flat.filter((c) => c.state === 'failed').length,
     offline: flat.filter((c) => c.state === 'offline').length,
+    failedHosts: hostsIn('failed'),
+    awayHosts: hostsIn('offline'),
     shares: flat.length,
+    findings,
     needsRepair: verdict.needsRepair,
     repairable: verdict.repairable,
     checkedAt: now,
   }
+}
+
+/** Findings kept per file at most. */
+const MAX_FINDINGS = 12
+
+/** What went wrong with which share in a round, the first few. */
+function findingsOf(m: FileManifest, audit: FileAudit, checks: readonly (readonly ShareCheck[])[]): HealthFinding[] {
+  const out: HealthFinding[] = []
+  for (const seg of m.segments) {
+    for (const sh of seg.shares) {
+      if (out.length >= MAX_FINDINGS) return out
+      const c = checks[seg.index]?.[sh.index]
+      const r = audit.results[seg.index]?.[sh.index]
+      if (!c || c.state === 'verified') continue
+      const outcome = c.state === 'offline' ? 'offline' : c.reason
+      const detail = r && r.result !== 'pass' ? r.detail : outcome === 'disqualified' ? 'The host is disqualified: it failed its audits.' : 'No holder.'
+      out.push({ segment: seg.index, share: sh.index, peer: sh.holders[0] ?? '', outcome, detail: detail.slice(0, 300) })
+    }
+  }
+  return out
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

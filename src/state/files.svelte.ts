@@ -10,7 +10,6 @@
 import type { FileEntry, Layr, MaintenanceEvent, PeerPlacement } from '../layr/api.ts'
 import { describeError, type Problem } from './errors.ts'
 import { ActivityTracker, describeAuditFigures, type Activity } from './health.ts'
-import { awayAmong } from './hosts.ts'
 import { RestoreTask, chooseSaveTarget, type RestoreView } from './restore.ts'
 import { UploadQueue, type UploadView } from './uploads.ts'
 import { plural } from '../ui/format.ts'
@@ -113,11 +112,6 @@ export class FilesState {
   /** What one check asks and catches, in words (from the facade's figures). */
   get auditFigures(): string {
     return describeAuditFigures(this.#layr.maintenance.figures)
-  }
-
-  /** Of the file's hosts, those found away at their last check (undefined before the hosts are known). */
-  awayHosts(entry: FileEntry): number | undefined {
-    return this.hostScores.length > 0 ? awayAmong(entry.hosts, this.hostScores) : undefined
   }
 
   /** After a vault change: forget what was shown. */

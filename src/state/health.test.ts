@@ -18,7 +18,10 @@ function health(over: Partial<FileHealth> = {}): FileHealth {
     survives: 1,
     failed: 0,
     offline: 0,
+    failedHosts: 0,
+    awayHosts: 0,
     shares: 3,
+    findings: [],
     needsRepair: false,
     repairable: true,
     checkedAt: NOW - MIN,
@@ -57,17 +60,17 @@ describe('describeHealth', () => {
     ],
     [
       'one host away: amber, nothing lost yet',
-      file(health({ verified: 2, counted: 3, survives: 0, offline: 1 })),
+      file(health({ verified: 2, counted: 3, survives: 0, offline: 1, awayHosts: 1 })),
       { level: 'risk', line: '2 of 3 verified', survival: 'survives no host loss until it is repaired', hosts: '1 host away', canRepair: true },
     ],
     [
       'one host failed its audit',
-      file(health({ verified: 2, counted: 2, survives: 0, failed: 1, needsRepair: true })),
+      file(health({ verified: 2, counted: 2, survives: 0, failed: 1, failedHosts: 1, needsRepair: true })),
       { level: 'risk', line: '2 of 3 verified', hosts: '1 host failed its audit', canRepair: true },
     ],
     [
       'two hosts away and none verified enough: cannot be restored now',
-      file(health({ verified: 1, counted: 3, survives: -1, offline: 2 })),
+      file(health({ verified: 1, counted: 3, survives: -1, offline: 2, awayHosts: 2 })),
       {
         level: 'lost',
         line: '1 of 3 verified',
@@ -93,8 +96,8 @@ describe('describeHealth', () => {
     ],
     [
       'four parts, the weakest has 2: shares, not hosts, without reputation figures',
-      file(health({ verified: 2, survives: 0, offline: 4, shares: 12 }), { segments: 4 }),
-      { level: 'risk', line: '2 of 3 verified in its weakest part', hosts: '4 shares on hosts that are away', canRepair: true },
+      file(health({ verified: 2, survives: 0, offline: 4, awayHosts: 2, shares: 12 }), { segments: 4 }),
+      { level: 'risk', line: '2 of 3 verified in its weakest part', hosts: '2 hosts away', canRepair: true },
     ],
   ])('%s', (_name, f, want) => {
     const words = describeHealth(f, NOW, hostCounts(f))
@@ -104,11 +107,6 @@ describe('describeHealth', () => {
     if (want.hosts) expect(words.hosts).toBe(want.hosts)
     expect(words.canRepair).toBe(want.canRepair)
     expect(words.line).not.toMatch(/healthy/i)
-  })
-
-  it('counts hosts away from their reputation when shares and hosts differ', () => {
-    const f = file(health({ verified: 2, survives: 0, offline: 4, shares: 12 }), { segments: 4 })
-    expect(describeHealth(f, NOW, hostCounts(f, 1)).hosts).toBe('1 host away')
   })
 })
 
@@ -189,7 +187,7 @@ describe('ActivityTracker and describeActivity', () => {
   it('a failed repair ends the activity; other files are untouched', () => {
     const t = new ActivityTracker(new Map([['g', 'check']]))
     t.apply({ type: 'repair:start', fileId: 'f' })
-    t.apply({ type: 'repair:failed', fileId: 'f', error: { name: 'RepairImpossibleError', message: 'x' } })
+    t.apply({ type: 'repair:failed', fileId: 'f', error: { name: 'RepairImpossibleError', message: 'x' }, health: undefined })
     expect(t.get('f')).toBeUndefined()
     expect(t.get('g')).toEqual({ kind: 'check', done: 0, total: 0 })
     expect(describeActivity(t.get('g'))?.fraction).toBeUndefined()
@@ -209,7 +207,15 @@ describe('the audit figure', () => {
   ])('formatChance(%f) = %s', (p, s) => expect(formatChance(p)).toBe(s))
 
   it('is computed from the facade figures', () => {
-    const f: AuditFigures = { leaves: 16, leavesAsked: 1, catchHalfPerAudit: 0.5, auditsToCatchHalf: 20, auditEveryMs: 24 * H, retryMs: 6 * H }
+    const f: AuditFigures = {
+      leaves: 16,
+      leavesAsked: 1,
+      catchHalfPerAudit: 0.5,
+      auditsToCatchHalf: 20,
+      disqualifyBelow: 0.96,
+      auditEveryMs: 24 * H,
+      retryMs: 6 * H,
+    }
     expect(describeAuditFigures(f)).toBe(
       'Each check asks every host for 1 of the 16 leaves of each share (1/16 of its bytes). A host that kept only half of a share is caught with ' +
         'probability 50 % per check, and with 1 − 2⁻²⁰ (99.9999 %) within 20 checks; checks run every 24 h while Layr is open (every 6 h for files with a host away).',
@@ -217,7 +223,15 @@ describe('the audit figure', () => {
   })
 
   it('other sizings give other words', () => {
-    const f: AuditFigures = { leaves: 64, leavesAsked: 4, catchHalfPerAudit: 0.9434, auditsToCatchHalf: 5, auditEveryMs: 12 * H, retryMs: 90 * MIN }
+    const f: AuditFigures = {
+      leaves: 64,
+      leavesAsked: 4,
+      catchHalfPerAudit: 0.9434,
+      auditsToCatchHalf: 5,
+      disqualifyBelow: 0.96,
+      auditEveryMs: 12 * H,
+      retryMs: 90 * MIN,
+    }
     const text = describeAuditFigures(f)
     expect(text).toContain('4 of the 64 leaves of each share (1/16 of its bytes)')
     expect(text).toContain('probability 94 % per check')

@@ -5,7 +5,7 @@
  * answer. Also the last repair's outcome, what runs now (checks and repairs, whoever started them),
  * and the audit's detection figures. Pure, so it runs under Vitest.
  */
-import type { AuditFigures, FileEntry, FileHealth, MaintenanceEvent } from '../layr/api.ts'
+import type { AuditFigures, FileEntry, FileHealth, HealthFinding, MaintenanceEvent } from '../layr/api.ts'
 import { formatAgo, formatDuration, plural } from '../ui/format.ts'
 
 export type HealthLevel = 'unknown' | 'good' | 'risk' | 'lost'
@@ -74,17 +74,19 @@ function describeHosts(h: FileHealth, counts: HostCounts): string | undefined {
   return words.length > 0 ? words.join(' · ') : undefined
 }
 
-/**
- * Distinct hosts behind the away and failed shares, where the figures allow it without asking:
- * a file of one part whose n shares sit on n different hosts has one share per host, so shares
- * and hosts are the same count. Otherwise `awayHosts` (from the hosts' reputation: those of the
- * file found away at their last check) is used for the away figure.
- */
-export function hostCounts(file: FileFacts, awayHosts?: number): HostCounts {
+/** Distinct hosts behind the away and failed shares of the last round. */
+export function hostCounts(file: FileFacts): HostCounts {
   const h = file.health
-  if (!h) return {}
-  if (file.segments === 1 && file.hosts.length === file.n) return { away: h.offline, failed: h.failed }
-  return awayHosts !== undefined && awayHosts > 0 ? { away: Math.min(awayHosts, h.offline) } : {}
+  return h ? { away: h.awayHosts, failed: h.failedHosts } : {}
+}
+
+/** A finding of the last check, in words. */
+export const FINDING: Record<HealthFinding['outcome'], string> = {
+  wrong: 'its answer did not prove the share',
+  missing: 'it no longer has the share',
+  late: 'it did not prove the share in time',
+  disqualified: 'the host is disqualified',
+  offline: 'the host could not be reached',
 }
 
 export type OutcomeTone = 'ok' | 'warn' | 'danger' | 'muted'

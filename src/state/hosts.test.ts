@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { HostScore, PeerPlacement } from '../layr/api.ts'
-import { awayAmong, formatScore, hostScoreRows, scoresExplained } from './hosts.ts'
+import { formatScore, hostScoreRows, scoresExplained } from './hosts.ts'
 
 const NOW = 1_000_000_000_000
 const H = 3600_000
@@ -68,13 +68,5 @@ describe('hostScoreRows', () => {
 
   it('explains the scores with the disqualification line', () => {
     expect(scoresExplained()).toContain('below 96 % a host is disqualified')
-  })
-})
-
-describe('awayAmong', () => {
-  it('counts the holders found away at their last check', () => {
-    const placements = [place('a', 1, false, score({ offlineSince: NOW - H })), place('b', 1, true, score()), place('c', 1, false)]
-    expect(awayAmong(['a', 'b', 'c'], placements)).toBe(1)
-    expect(awayAmong(['b', 'c'], placements)).toBe(0)
   })
 })

@@ -76,9 +76,3 @@ export function hostScoreRows(placements: readonly PeerPlacement[], now: number)
     })
     .sort((a, b) => Number(b.disqualified) - Number(a.disqualified) || b.shares - a.shares || a.peerId.localeCompare(b.peerId))
 }
-
-/** Of `holders` (a file's hosts), how many were away at their last check (as the file's health counts them). */
-export function awayAmong(holders: readonly string[], placements: readonly PeerPlacement[]): number {
-  const away = new Set(placements.filter((p) => p.reputation?.offlineSince !== undefined).map((p) => p.peerId))
-  return holders.filter((h) => away.has(h)).length
-}

@@ -9,6 +9,8 @@ function valid(v: unknown): v is FileHealth {
     typeof h === 'object' &&
     h !== null &&
     ['k', 'n', 'r', 'verified', 'answered', 'counted', 'survives', 'failed', 'offline', 'shares', 'checkedAt'].every((f) => typeof h[f] === 'number') &&
+    ['failedHosts', 'awayHosts'].every((f) => typeof h[f] === 'number') &&
+    Array.isArray(h.findings) &&
     typeof h.needsRepair === 'boolean' &&
     typeof h.repairable === 'boolean'
   )

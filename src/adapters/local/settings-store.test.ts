@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS, loadSettings, saveSettings } from './settings-store.ts'
 import { loadHealth, saveHealth } from './health-store.ts'
+import type { FileHealth } from '../../layr/api.ts'
 
 function memoryStorage(initial?: string) {
   const m = new Map<string, string>(initial === undefined ? [] : [['layr-settings', initial]])
@@ -26,7 +27,7 @@ describe('settings store', () => {
 describe('health store', () => {
   it('round-trips audit rounds and drops malformed entries, and old mere checks', () => {
     const s = memoryStorage()
-    const h = {
+    const h: FileHealth = {
       k: 3,
       n: 6,
       r: 5,
@@ -36,7 +37,10 @@ describe('health store', () => {
       survives: 3,
       failed: 0,
       offline: 0,
+      failedHosts: 0,
+      awayHosts: 0,
       shares: 12,
+      findings: [],
       needsRepair: false,
       repairable: true,
       checkedAt: 5,
