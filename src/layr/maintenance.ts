@@ -186,7 +186,7 @@ export class Maintenance {
       const now = this.#now()
       const before = this.#health.get(fileId)
       const health: FileHealth = {
-        ...healthOf(next, after, before?.answered ?? 0, now, this.deps.lostAfterMs(), []),
+        ...healthOf(next, after, Math.max(before?.answered ?? 0, minVerified(after)), now, this.deps.lostAfterMs(), []),
         repair: { at: now, placed: result.placed, unplaced: result.unplaced },
       }
       this.#set(fileId, health)
@@ -313,6 +313,11 @@ function healthOf(
     repairable: verdict.repairable,
     checkedAt: now,
   }
+}
+
+/** The weakest segment's verified shares. */
+function minVerified(checks: readonly (readonly ShareCheck[])[]): number {
+  return checks.length ? Math.min(...checks.map((seg) => seg.filter((c) => c.state === 'verified').length)) : 0
 }
 
 /** Findings kept per file at most. */
