@@ -176,7 +176,7 @@ async function runAll(list: readonly Scenario[], workers: number, verbose: boole
       give(child)
     }
   }).finally(() => {
-    for (const c of children) c.disconnect()
+    for (const c of children) if (c.connected) c.disconnect()
   })
   return totals
 }
