@@ -9,6 +9,10 @@
  *   LAYR_BENCH_HOSTS (8; at least 6), LAYR_BENCH_K / LAYR_BENCH_N (4 / 8 with 8 hosts, else 3 / 6),
  *   LAYR_BENCH_NET_MIB (64), LAYR_BENCH_ROUNDS (3), LAYR_BENCH_EXPERIMENTS=1 (where the time goes),
  *   LAYR_BENCH_VERBOSE=1 (every round on stderr), LAYR_BENCH_PORT (default: a free port).
+ * - durability: a year of churn in Node, our erasure coding with repair against 3× mirroring patched
+ *   once a month (bench/durability.ts states the model; bench/durability-bench.ts the sweeps).
+ *   LAYR_BENCH_SCALE (file counts ×, 1), LAYR_BENCH_WORKERS (the cores), LAYR_BENCH_VERBOSE=1,
+ *   LAYR_BENCH_EXPERIMENTS=1 (scheduler and code variants too).
  */
 import { build } from 'vite'
 import { chromium, type Browser, type Page } from '@playwright/test'
@@ -21,6 +25,7 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHttpServer } from '../relay/http.ts'
 import type { Figure } from './page/pipeline.ts'
+import { durability as durabilityBench } from './durability-bench.ts'
 
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -535,7 +540,7 @@ async function network(): Promise<void> {
   }
 }
 
-const BENCHES: Record<string, () => Promise<void>> = { pipeline, network }
+const BENCHES: Record<string, () => Promise<void>> = { pipeline, network, durability: () => durabilityBench(print) }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const unknown = wanted.filter((w) => !(w in BENCHES))

@@ -70,7 +70,7 @@ describe('makePolicy', () => {
   })
 
   it('has a valid, frozen default', () => {
-    expect(DEFAULT_POLICY).toEqual({ k: 4, n: 8, repairThreshold: 6 })
+    expect(DEFAULT_POLICY).toEqual({ k: 4, n: 8, repairThreshold: 8 })
     expect(makePolicy(DEFAULT_POLICY)).toEqual(DEFAULT_POLICY)
     expect(Object.isFrozen(DEFAULT_POLICY)).toBe(true)
   })
