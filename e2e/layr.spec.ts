@@ -254,14 +254,14 @@ test('two peers are enough to start: the backup says redundancy is reduced, the 
       })
       return { entry, reduced }
     })
-    // Default policy k = 4, n = 8 on a single host: all 8 shares of each segment on it, and said so.
-    expect(r.entry).toMatchObject({ k: 4, n: 8, hosts: [host.peerId] })
+    // Default policy k = 4, n = 12 on a single host: all 12 shares of each segment on it, and said so.
+    expect(r.entry).toMatchObject({ k: 4, n: 12, hosts: [host.peerId] })
     expect(r.reduced.length).toBeGreaterThan(0)
     expect(new Set(r.reduced)).toEqual(new Set([1]))
     expect((await restoreHash(owner.page, r.entry.id)).sha256).toBe(sha)
 
     // Remove: the host is told (signed deletes), and the file does not come back from the network.
-    expect((await heldKeys(host.page)).length).toBe(16) // 2 segments × 8 shares
+    expect((await heldKeys(host.page)).length).toBe(24) // 2 segments × 12 shares
     const removed = await owner.page.evaluate(async (id) => {
       const layr = await window.layrReady
       const report = await layr.remove(id)

@@ -11,7 +11,7 @@ export interface StoredSettings {
   readonly lostAfterMs: number
 }
 
-export const DEFAULT_SETTINGS: StoredSettings = { k: 4, n: 8, relays: [], hostingEnabled: true, quota: 1024 * 1024 * 1024, lostAfterMs: DEFAULT_LOST_AFTER_MS }
+export const DEFAULT_SETTINGS: StoredSettings = { k: 4, n: 12, relays: [], hostingEnabled: true, quota: 1024 * 1024 * 1024, lostAfterMs: DEFAULT_LOST_AFTER_MS }
 
 const KEY = 'layr-settings'
 

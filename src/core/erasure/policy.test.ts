@@ -6,7 +6,11 @@ describe('makePolicy', () => {
   it.each([
     [
       { k: 4, n: 8 },
-      { k: 4, n: 8, repairThreshold: 6 },
+      { k: 4, n: 8, repairThreshold: 7 },
+    ],
+    [
+      { k: 4, n: 12 },
+      { k: 4, n: 12, repairThreshold: 10 },
     ],
     [
       { k: 1, n: 2 },
@@ -14,12 +18,12 @@ describe('makePolicy', () => {
     ],
     [
       { k: 10, n: 14 },
-      { k: 10, n: 14, repairThreshold: 12 },
+      { k: 10, n: 14, repairThreshold: 13 },
     ],
     [
       { k: 3, n: 6 },
-      { k: 3, n: 6, repairThreshold: 5 },
-    ], // k + ceil(3 / 2)
+      { k: 3, n: 6, repairThreshold: 6 },
+    ], // n − floor(3 / 4)
     [
       { k: 29, n: 80, repairThreshold: 35 },
       { k: 29, n: 80, repairThreshold: 35 },
@@ -70,7 +74,7 @@ describe('makePolicy', () => {
   })
 
   it('has a valid, frozen default', () => {
-    expect(DEFAULT_POLICY).toEqual({ k: 4, n: 8, repairThreshold: 8 })
+    expect(DEFAULT_POLICY).toEqual({ k: 4, n: 12, repairThreshold: 10 })
     expect(makePolicy(DEFAULT_POLICY)).toEqual(DEFAULT_POLICY)
     expect(Object.isFrozen(DEFAULT_POLICY)).toBe(true)
   })

@@ -66,6 +66,6 @@ export const MANIFEST_LIMITS = {
   holdersPerShare: 16,
   contractsPerShare: 32,
   idLength: 256,
-  /** One sealed manifest; also what one manifest record carries (records/). A file of roughly 60 GiB at k = 4, n = 8. */
+  /** One sealed manifest; also what one manifest record carries (records/). A file of roughly 60 GiB at k = 4, n = 8 (40 GiB at n = 12). */
   sealedBytes: 15 * 1024 * 1024,
 } as const

@@ -5,11 +5,10 @@ import type { RedundancyPolicy } from '../erasure/index.ts'
  * A host unreachable for longer than this is treated as gone: its shares count as lost and are
  * rebuilt elsewhere. Tabs close at night and come back with their data, so a short wait moves data
  * that was never lost; a long one lets real losses pile up unseen. The durability simulation
- * (`npm run bench durability`, bench/durability.ts) chose 7 days: with the default 4-of-8 at
- * r = 8 and 10 %/month churn, 72 h loses about 5× fewer files but moves about 5× more (2.4 stored
- * bytes of repair traffic a month against 0.5, mostly rebuilding shares of tabs that were only
- * away), and 24 h moves 10; a code with spare shares (4-of-12 at r = 10) loses none in 100,000
- * file-years with 7 days, at 0.2 (see the note in the README's "How Layr keeps files alive").
+ * (`npm run bench durability`) chose 7 days: at 4-of-12, r = 10 it lost nothing in 100,000
+ * file-years at 0.21 stored bytes of repair traffic a month, where r = 9 with 72 h moved 0.33; at
+ * 4-of-8, r = 8, 72 h lost 3× fewer files than 7 days but moved 5× more (2.4 against 0.5), mostly
+ * rebuilding shares of tabs that were only away, and 24 h moved 10. README: "How Layr keeps files alive".
  */
 export const DEFAULT_LOST_AFTER_MS = 7 * 24 * 3600_000
 
