@@ -267,7 +267,7 @@ test('two peers are enough to start: the backup says redundancy is reduced, the 
       const report = await layr.remove(id)
       return { report, files: (await layr.files()).length, synced: (await layr.syncFiles()).length }
     }, r.entry.id)
-    expect(removed).toMatchObject({ report: { deleted: 16, unreachable: 0 }, files: 0, synced: 0 })
+    expect(removed).toMatchObject({ report: { deleted: 24, unreachable: 0 }, files: 0, synced: 0 })
     expect(removed.report.recordCopies).toBeGreaterThanOrEqual(1)
     expect(await heldKeys(host.page)).toEqual([])
   } finally {

@@ -75,7 +75,7 @@ test.describe.serial('every view at 1280 and 375 px, light and dark', () => {
     await expect(page.getByRole('textbox', { name: 'Relay addresses' })).toBeVisible()
     await expect(page.getByTestId('audit-figures')).toContainText(/^Each check asks every host for \d+ of the \d+ leaves of each share/)
     const wait = page.getByRole('spinbutton', { name: 'Rebuild the shares of a host that has been away for more than' })
-    await expect(wait).toHaveValue('72')
+    await expect(wait).toHaveValue('168') // the default wait: 7 days
     await wait.fill('48')
     await page.getByRole('button', { name: 'Save wait' }).click()
     await expect(page.getByRole('status').filter({ hasText: 'away for more than 48 h are rebuilt elsewhere' })).toBeVisible()
