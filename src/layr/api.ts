@@ -105,8 +105,6 @@ export interface AuditFigures {
   readonly catchHalfPerAudit: number
   /** Audits after which such a host is caught with probability 1 − 2⁻²⁰. */
   readonly auditsToCatchHalf: number
-  /** A host whose audit score falls below this is disqualified. */
-  readonly disqualifyBelow: number
   readonly auditEveryMs: number
   readonly retryMs: number
 }

@@ -18,7 +18,7 @@ import { FileNotFoundError, ManifestRepository } from '../manifests/repository.t
 import type { LayrParts } from './parts.ts'
 import { periodic } from './services.ts'
 import { Maintenance } from './maintenance.ts'
-import { DISQUALIFY_BELOW, auditsToCatch, leavesPerAudit, passChance, scoreOf, isDisqualified } from '../core/audit/index.ts'
+import { auditsToCatch, leavesPerAudit, passChance, scoreOf, isDisqualified } from '../core/audit/index.ts'
 import { DEFAULT_SHARE_SIZE } from '../core/segment/index.ts'
 import { LEAF_SIZE } from '../core/merkle/index.ts'
 import { InvalidInputError } from '../core/errors.ts'
@@ -211,7 +211,6 @@ class LayrClient implements Layr {
         leavesAsked: leavesPerAudit(shareLeaves),
         catchHalfPerAudit: 1 - passChance(0.5, shareLeaves),
         auditsToCatchHalf: auditsToCatch(0.5, shareLeaves),
-        disqualifyBelow: DISQUALIFY_BELOW,
         auditEveryMs: timing.auditEveryMs,
         retryMs: timing.retryMs,
       },

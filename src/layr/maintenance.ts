@@ -7,8 +7,8 @@
  */
 import { toHex } from '../core/bytes.ts'
 import { LayrError, type FileManifest, type RedundancyPolicy } from '../core/index.ts'
-import { isDisqualified, recordAudit, recordOnline, hostPreference, type HostReputation } from '../core/audit/index.ts'
-import { DEFAULT_LOST_AFTER_MS, fileVerdict, survivableLosses, type ShareCheck } from '../core/repair/index.ts'
+import { recordAudit, recordOnline, hostPreference, type HostReputation } from '../core/audit/index.ts'
+import { fileVerdict, survivableLosses, type ShareCheck } from '../core/repair/index.ts'
 import type { Vault } from '../core/vault/index.ts'
 import type { ManifestRepository } from '../manifests/repository.ts'
 import type { PeerNetwork } from '../ports/peer-network.ts'
@@ -346,5 +346,3 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason as Error)), { once: true })
   })
 }
-
-export { DEFAULT_LOST_AFTER_MS, isDisqualified }

@@ -212,7 +212,7 @@ describe('the audit figure', () => {
       leavesAsked: 1,
       catchHalfPerAudit: 0.5,
       auditsToCatchHalf: 20,
-      disqualifyBelow: 0.96,
+
       auditEveryMs: 24 * H,
       retryMs: 6 * H,
     }
@@ -228,7 +228,7 @@ describe('the audit figure', () => {
       leavesAsked: 4,
       catchHalfPerAudit: 0.9434,
       auditsToCatchHalf: 5,
-      disqualifyBelow: 0.96,
+
       auditEveryMs: 12 * H,
       retryMs: 90 * MIN,
     }

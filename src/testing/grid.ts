@@ -41,7 +41,6 @@ type Intercept = (req: ShareRequest) => ShareResponse | undefined
 export class Grid {
   readonly peers: GridPeer[] = []
   readonly #broken = new Set<string>()
-  readonly #hung = new Set<string>()
   readonly #slow = new Map<string, number>()
   readonly #moved = new Set<string>()
   readonly #lies = new Map<string, Lie>()
@@ -77,7 +76,7 @@ export class Grid {
   }
 
   hangPeer(id: string): void {
-    this.#hung.add(id)
+    this.#slow.set(id, Infinity)
   }
 
   /** Answers `ms` late (past the caller's time limit, a NetworkTimeoutError, as on the wire). */
@@ -101,7 +100,6 @@ export class Grid {
 
   heal(id: string): void {
     this.#broken.delete(id)
-    this.#hung.delete(id)
     this.#slow.delete(id)
     this.#lies.delete(id)
     this.#intercepts.delete(id)
@@ -128,13 +126,6 @@ export class Grid {
   async #request(self: string, to: string, req: ShareRequest, options: RequestOptions): Promise<ShareResponse> {
     options.signal?.throwIfAborted()
     if (this.#broken.has(to) || this.#moved.has(to) || !this.peers.some((p) => p.id === to)) throw new PeerUnreachableError(`grid: ${to} is unreachable.`)
-    if (this.#hung.has(to)) {
-      await new Promise<never>((_, reject) => {
-        const fail = (): void => reject(new NetworkTimeoutError(`grid: ${to} did not answer.`))
-        if (options.signal) options.signal.addEventListener('abort', fail, { once: true })
-        setTimeout(fail, Math.min(options.timeoutMs ?? 60_000, options.deadlineMs ?? Infinity))
-      })
-    }
     const slow = this.#slow.get(to)
     if (slow !== undefined) {
       const limit = Math.min(options.timeoutMs ?? 60_000, options.deadlineMs ?? Infinity)

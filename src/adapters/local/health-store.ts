@@ -1,5 +1,6 @@
 /** The last audit round of each file (older entries, of mere checks, are dropped), in localStorage ('layr-health'), so it survives reloads. */
 import type { FileHealth } from '../../layr/api.ts'
+import { loadKeptMap, saveKeptMap } from './kept-map.ts'
 
 const KEY = 'layr-health'
 
@@ -17,14 +18,9 @@ function valid(v: unknown): v is FileHealth {
 }
 
 export function loadHealth(storage: Pick<Storage, 'getItem'> | undefined = globalThis.localStorage): Map<string, FileHealth> {
-  try {
-    const raw: unknown = JSON.parse(storage?.getItem(KEY) ?? '{}')
-    return new Map(Object.entries(raw as Record<string, unknown>).filter((e): e is [string, FileHealth] => valid(e[1])))
-  } catch {
-    return new Map()
-  }
+  return loadKeptMap(KEY, valid, storage)
 }
 
 export function saveHealth(health: ReadonlyMap<string, FileHealth>, storage: Pick<Storage, 'setItem'> | undefined = globalThis.localStorage): void {
-  storage?.setItem(KEY, JSON.stringify(Object.fromEntries(health)))
+  saveKeptMap(KEY, health, storage)
 }

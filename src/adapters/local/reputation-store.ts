@@ -1,5 +1,6 @@
 /** What this owner knows of each host (core/audit/reputation.ts), in localStorage ('layr-reputation'). */
 import type { HostReputation } from '../../core/audit/index.ts'
+import { loadKeptMap, saveKeptMap } from './kept-map.ts'
 
 const KEY = 'layr-reputation'
 /** Hosts remembered at most (the least recently seen are forgotten first). */
@@ -16,15 +17,9 @@ function valid(v: unknown): v is HostReputation {
 }
 
 export function loadReputation(storage: Pick<Storage, 'getItem'> | undefined = globalThis.localStorage): Map<string, HostReputation> {
-  try {
-    const raw: unknown = JSON.parse(storage?.getItem(KEY) ?? '{}')
-    return new Map(Object.entries(raw as Record<string, unknown>).filter((e): e is [string, HostReputation] => valid(e[1])))
-  } catch {
-    return new Map()
-  }
+  return loadKeptMap(KEY, valid, storage)
 }
 
 export function saveReputation(reps: ReadonlyMap<string, HostReputation>, storage: Pick<Storage, 'setItem'> | undefined = globalThis.localStorage): void {
-  const kept = [...reps].sort((a, b) => (b[1].lastSeen ?? 0) - (a[1].lastSeen ?? 0)).slice(0, MAX_HOSTS)
-  storage?.setItem(KEY, JSON.stringify(Object.fromEntries(kept)))
+  saveKeptMap(KEY, [...reps].sort((a, b) => (b[1].lastSeen ?? 0) - (a[1].lastSeen ?? 0)).slice(0, MAX_HOSTS), storage)
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_SETTINGS, loadSettings, saveSettings } from './settings-store.ts'
 import { loadHealth, saveHealth } from './health-store.ts'
+import { loadReputation, saveReputation } from './reputation-store.ts'
 import type { FileHealth } from '../../layr/api.ts'
 
 function memoryStorage(initial?: string) {
@@ -51,5 +52,26 @@ describe('health store', () => {
     const bad = { getItem: () => JSON.stringify({ ab: { ...h, verified: 'x' }, cd: h, ef: { live: 1, n: 2, k: 1, checkedAt: 3 } }) }
     expect([...loadHealth(bad).keys()]).toEqual(['cd'])
     expect(loadHealth({ getItem: () => '{oops' }).size).toBe(0)
+  })
+})
+
+describe('reputation store', () => {
+  it('round-trips, drops malformed entries, and keeps the most recently seen hosts first', () => {
+    const s = memoryStorage()
+    const rep = (lastSeen: number) => ({ audit: { alpha: 50, beta: 1 }, online: { alpha: 40, beta: 2 }, passed: 3, failed: 1, lastSeen })
+    saveReputation(
+      new Map([
+        ['old', rep(1)],
+        ['new', rep(9)],
+      ]),
+      s,
+    )
+    expect([...loadReputation(s)]).toEqual([
+      ['new', rep(9)],
+      ['old', rep(1)],
+    ])
+    const bad = { getItem: () => JSON.stringify({ a: rep(2), b: { audit: { alpha: -1, beta: 0 } }, c: 'x' }) }
+    expect([...loadReputation(bad).keys()]).toEqual(['a'])
+    expect(loadReputation({ getItem: () => 'null' }).size).toBe(0)
   })
 })

@@ -1,4 +1,5 @@
 import { DEFAULT_LOST_AFTER_MS } from '../../core/repair/index.ts'
+import { DEFAULT_POLICY } from '../../core/erasure/index.ts'
 
 /** The user's settings, in localStorage ('layr-settings'), validated on load. */
 export interface StoredSettings {
@@ -11,7 +12,14 @@ export interface StoredSettings {
   readonly lostAfterMs: number
 }
 
-export const DEFAULT_SETTINGS: StoredSettings = { k: 4, n: 12, relays: [], hostingEnabled: true, quota: 1024 * 1024 * 1024, lostAfterMs: DEFAULT_LOST_AFTER_MS }
+export const DEFAULT_SETTINGS: StoredSettings = {
+  k: DEFAULT_POLICY.k,
+  n: DEFAULT_POLICY.n,
+  relays: [],
+  hostingEnabled: true,
+  quota: 1024 * 1024 * 1024,
+  lostAfterMs: DEFAULT_LOST_AFTER_MS,
+}
 
 const KEY = 'layr-settings'
 
