@@ -23,6 +23,12 @@ export interface FileEntry {
   readonly segments: number
   /** Distinct peers holding its shares (from the manifest). */
   readonly hosts: readonly string[]
+  /**
+   * Hosts the file can lose, whichever they are, and still be restored, from where its shares were
+   * placed (the weakest segment; a host holding several shares of a segment counts once). Not
+   * verified: `health.survives` is what the last check proved.
+   */
+  readonly placedSurvives: number
   readonly health: FileHealth | undefined
 }
 
@@ -149,6 +155,30 @@ export interface RestoreReport {
 export interface BackupJobOptions {
   readonly onProgress?: (e: LayrBackupProgress) => void
   readonly signal?: AbortSignal
+  /**
+   * The file's handle (File System Access API) when it came with one (a drop in Chromium): kept
+   * with the interrupted backup so Resume can read the file again without asking for it.
+   */
+  readonly handle?: FileSystemFileHandle
+}
+
+/** A backup that did not finish (the tab was reloaded or closed, or it crashed): it can be resumed or discarded. */
+export interface InterruptedBackup {
+  /** The backup's id: the hex of the file id it will have. */
+  readonly id: string
+  readonly name: string
+  readonly size: number
+  /** The file's lastModified when the backup began (a picked file must match it, and its size). */
+  readonly lastModified: number
+  /** Milliseconds since the epoch. */
+  readonly startedAt: number
+  /** Shares that reached their hosts, and all the file's shares. */
+  readonly placed: number
+  readonly total: number
+  /** Resume can read the file again by itself (a kept handle); otherwise the user picks it again. */
+  readonly hasHandle: boolean
+  /** How long the hosts keep the placed shares unless the backup is resumed (ms since the epoch). */
+  readonly keptUntil: number
 }
 
 export interface RestoreOptions {
@@ -207,6 +237,10 @@ export interface HostingStats {
   readonly role: 'peer' | 'client' | undefined
   /** Why hosting could not start, when it could not. */
   readonly error: { readonly name: string; readonly message: string } | undefined
+  /** Shares held whose every owner's lease ends within `within` ms (their owners have not renewed), and when the first ends. */
+  readonly expiring: { readonly within: number; readonly shares: number; readonly bytes: number; readonly next: number | undefined }
+  /** Shares dropped since hosting started in this tab because their leases ended. */
+  readonly expired: number
 }
 
 export interface HostingApi {
@@ -268,6 +302,14 @@ export interface SettingsApi {
   readonly lostAfterMs: number
   /** InvalidInputError unless a whole number of ms from 0 to 30 days. */
   setLostAfter(ms: number): Promise<void>
+  /**
+   * How long hosts keep this owner's shares after the owner's last renewal (ms; default 90 days).
+   * The app renews while it is open (with each day's checks), so a file is dropped only by hosts
+   * the owner has not been in touch with for this long.
+   */
+  readonly leaseMs: number
+  /** InvalidInputError unless a whole number of ms from 7 to 365 days. */
+  setLease(ms: number): Promise<void>
 }
 
 export interface MaintenanceApi {
@@ -288,6 +330,18 @@ export interface Layr {
   readonly maintenance: MaintenanceApi
   /** Encrypts, codes and places `file`, then saves its manifest locally and on the network. */
   backup(file: File | Blob, options?: BackupJobOptions & { name?: string }): Promise<FileEntry>
+  /** Backups that were interrupted (reload, crash), oldest first. */
+  interrupted(): Promise<InterruptedBackup[]>
+  /**
+   * Finishes an interrupted backup: places only the shares that are missing, reusing those that
+   * landed. `file` is the same file picked again; without it the kept handle is read (it needs the
+   * user's permission, so call this from a click). NeedFileError when neither gives the file;
+   * FileChangedError when the file is not the one the backup began with (nothing more is sent);
+   * BackupNotFoundError when there is no such interrupted backup.
+   */
+  resumeBackup(id: string, file?: File | Blob, options?: BackupJobOptions): Promise<FileEntry>
+  /** Deletes what an interrupted backup placed, and forgets it. */
+  discardBackup(id: string, options?: { onProgress?: (e: RemoveProgress) => void }): Promise<RemoveReport>
   /** Writes the file's bytes to `sink` (which is closed at the end, aborted on failure). */
   restore(fileId: string, sink: WritableStream<Uint8Array>, options?: RestoreOptions): Promise<RestoreReport>
   /** Files of this vault known in this browser. */

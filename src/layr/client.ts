@@ -22,6 +22,8 @@ import { auditsToCatch, leavesPerAudit, passChance, scoreOf, isDisqualified } fr
 import { DEFAULT_SHARE_SIZE } from '../core/segment/index.ts'
 import { LEAF_SIZE } from '../core/merkle/index.ts'
 import { InvalidInputError } from '../core/errors.ts'
+import { MAX_LEASE_MS, MIN_LEASE_MS } from '../core/lease/index.ts'
+import { placedSurvives } from '../core/repair/index.ts'
 import type {
   BackupJobOptions,
   FileEntry,
@@ -30,6 +32,7 @@ import type {
   HostingApi,
   MaintenanceApi,
   HostingStats,
+  InterruptedBackup,
   Layr,
   NetworkApi,
   NetworkStatus,
@@ -61,6 +64,9 @@ export class VaultLockedError extends LayrError {
 }
 
 export { FileNotFoundError } from '../manifests/repository.ts'
+
+/** What the Hosting view calls "expiring soon". */
+const EXPIRING_WITHIN_MS = 7 * 24 * 3600_000
 
 export async function createLayr(parts: LayrParts, options: { autostart?: boolean } = {}): Promise<Layr> {
   const stored = await parts.vaults.load()
@@ -197,6 +203,15 @@ class LayrClient implements Layr {
           throw new InvalidInputError(`The wait before a host counts as lost must be from 0 to 30 days, got ${ms} ms.`)
         }
         self.#save({ lostAfterMs: ms })
+      },
+      get leaseMs() {
+        return self.#settings.leaseMs
+      },
+      setLease: async (ms) => {
+        if (!Number.isSafeInteger(ms) || ms < MIN_LEASE_MS || ms > MAX_LEASE_MS) {
+          throw new InvalidInputError(`A lease must be from ${MIN_LEASE_MS / 86_400_000} to ${MAX_LEASE_MS / 86_400_000} days, got ${ms} ms.`)
+        }
+        self.#save({ leaseMs: ms })
       },
     }
     const shareLeaves = DEFAULT_SHARE_SIZE / LEAF_SIZE
@@ -383,6 +398,8 @@ class LayrClient implements Layr {
       persisted: this.#persisted,
       role: this.parts.peers.role,
       error: this.#hostError,
+      expiring: { within: EXPIRING_WITHIN_MS, shares: 0, bytes: 0, next: undefined },
+      expired: 0,
     }
   }
 
@@ -405,6 +422,7 @@ class LayrClient implements Layr {
       n: m.codec.n,
       segments: m.segments.length,
       hosts: [...new Set(m.segments.flatMap((s) => s.shares.flatMap((sh) => sh.holders)))],
+      placedSurvives: placedSurvives(m),
       health: this.#maintenance.health(id),
     }
   }
@@ -532,6 +550,18 @@ class LayrClient implements Layr {
     this.#maintenance.forget(fileId)
     const report = await deleteShares(net, vault, manifest, options.onProgress ? { onProgress: options.onProgress } : {})
     return { ...report, recordCopies: published.peers.length }
+  }
+
+  async interrupted(): Promise<InterruptedBackup[]> {
+    return []
+  }
+
+  async resumeBackup(id: string): Promise<FileEntry> {
+    throw new InvalidInputError(`Resuming backup ${id} is not built yet.`)
+  }
+
+  async discardBackup(id: string): Promise<RemoveReport> {
+    throw new InvalidInputError(`Discarding backup ${id} is not built yet.`)
   }
 
   async placement(fileId: string): Promise<string[][]> {

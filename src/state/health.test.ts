@@ -40,6 +40,7 @@ function file(h: FileHealth | undefined, over: Partial<FileEntry> = {}): FileEnt
     n: 3,
     segments: 1,
     hosts: ['p1', 'p2', 'p3'],
+    placedSurvives: 1,
     health: h,
     ...over,
   }

@@ -4,7 +4,7 @@ import { CancelledError, InvalidPolicyError } from '../core/errors.ts'
 import { UploadQueue, type BackupFn } from './uploads.ts'
 
 function entry(name: string, size: number): FileEntry {
-  return { id: name, name, size, type: '', createdAt: 0, k: 2, n: 3, segments: 1, hosts: ['a', 'b', 'c'], health: undefined }
+  return { id: name, name, size, type: '', createdAt: 0, k: 2, n: 3, segments: 1, hosts: ['a', 'b', 'c'], placedSurvives: 1, health: undefined }
 }
 
 /** A backup the test finishes by hand, recording which ran when. */

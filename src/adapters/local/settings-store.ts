@@ -1,5 +1,6 @@
 import { DEFAULT_LOST_AFTER_MS } from '../../core/repair/index.ts'
 import { DEFAULT_POLICY } from '../../core/erasure/index.ts'
+import { DEFAULT_LEASE_MS } from '../../core/lease/index.ts'
 
 /** The user's settings, in localStorage ('layr-settings'), validated on load. */
 export interface StoredSettings {
@@ -10,6 +11,8 @@ export interface StoredSettings {
   readonly quota: number
   /** How long a host may be unreachable before its shares are rebuilt elsewhere (ms). */
   readonly lostAfterMs: number
+  /** How long hosts keep this owner's shares after its last renewal (ms). */
+  readonly leaseMs: number
 }
 
 export const DEFAULT_SETTINGS: StoredSettings = {
@@ -19,6 +22,7 @@ export const DEFAULT_SETTINGS: StoredSettings = {
   hostingEnabled: true,
   quota: 1024 * 1024 * 1024,
   lostAfterMs: DEFAULT_LOST_AFTER_MS,
+  leaseMs: DEFAULT_LEASE_MS,
 }
 
 const KEY = 'layr-settings'
@@ -39,6 +43,7 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> | undefined = glo
     hostingEnabled: typeof r.hostingEnabled === 'boolean' ? r.hostingEnabled : DEFAULT_SETTINGS.hostingEnabled,
     quota: int(r.quota, DEFAULT_SETTINGS.quota),
     lostAfterMs: int(r.lostAfterMs, DEFAULT_SETTINGS.lostAfterMs),
+    leaseMs: int(r.leaseMs, DEFAULT_SETTINGS.leaseMs),
   }
 }
 

@@ -95,3 +95,22 @@ export function survivableLosses(holders: readonly string[], k: number): number 
   }
   return lost
 }
+
+/**
+ * What a file's placement survives: the fewest hosts any of its segments can lose, whichever they
+ * are, and still be rebuilt (survivableLosses over each segment's holders; a share with several
+ * holders counts at its first). -1 when some segment has fewer than k placed shares. Placement,
+ * not proof: an audit says whether the holders still have them.
+ */
+export function placedSurvives(manifest: {
+  readonly codec: { readonly k: number }
+  readonly segments: readonly { readonly shares: readonly { readonly holders: readonly string[] }[] }[]
+}): number {
+  if (manifest.segments.length === 0) return -1
+  let worst = Number.POSITIVE_INFINITY
+  for (const seg of manifest.segments) {
+    const holders = seg.shares.flatMap((sh) => (sh.holders[0] ? [sh.holders[0]] : []))
+    worst = Math.min(worst, survivableLosses(holders, manifest.codec.k))
+  }
+  return worst
+}
