@@ -40,7 +40,7 @@ test('store, fetch, range, refusals and signed delete between two tabs', async (
       const key = await core.shareKey(root)
       const send = (req: Parameters<typeof lib.shareRequest>[2]) => lib.shareRequest(node, hostId, req)
       const store = (v: typeof vault, b: Uint8Array, r = root, k = key) =>
-        send({ type: 'store', key: k, root: r, ...lib.signStore(v, k, b.length, hostId), bytes: b })
+        send({ type: 'store', key: k, root: r, ...lib.signStore(v, k, b.length, hostId, { lease: 86_400_000 }), bytes: b })
       const del = (v: typeof vault) => send({ type: 'delete', key, ...lib.signDelete(v, key, hostId) })
       const out: Record<string, unknown> = {}
       // A squatter who has the bytes stores them first; the owner is not locked out.

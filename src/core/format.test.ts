@@ -32,7 +32,8 @@ import { recordMessage, recordsKey, signRecord, verifyRecord } from './records/i
 import { DEFAULT_SHARE_SIZE, MAX_SHARE_SIZE, planSegments, segmentSpec } from './segment/index.ts'
 import { encodeRecoveryText, parseRecoveryText, RECOVERY_PREFIX, Vault } from './vault/index.ts'
 // §17 is the network's: the test reads the protocol's own constants and message builders.
-import { AUTH_WINDOW_MS, deleteMessage, readRecordsMessage, storeMessage } from '../net/share/auth.ts'
+import { HOST_MAX_LEASE_MS, MAX_RENEW_KEYS } from './lease/index.ts'
+import { AUTH_WINDOW_MS, deleteMessage, readRecordsMessage, renewMessage, storeMessage } from '../net/share/auth.ts'
 import { decodeRequestHead, decodeResponseHead, encodeRequest, encodeResponse, HEADER_LIMITS, SHARE_PROTOCOL } from '../net/share/messages.ts'
 // §18 is the network's too: the owner's deadline lives with the owner's audit.
 import { AUDIT_DEADLINE_MS } from '../transfer/audit.ts'
@@ -1095,8 +1096,12 @@ describe('§17 the share protocol', () => {
     key: string
     root: string
     size: number
+    lease: number
     time: number
     deleteTime: number
+    renewKeys: string[]
+    renewMessage: string
+    renewSignature: string
     storeMessage: string
     storeSignature: string
     deleteMessage: string
@@ -1111,11 +1116,15 @@ describe('§17 the share protocol', () => {
     expect(C.str('SHARE_PROTOCOL')).toBe(SHARE_PROTOCOL)
     expect(C.num('AUTH_WINDOW_MS')).toBe(AUTH_WINDOW_MS)
     expect(C.num('HEADER_LIMIT_REQUEST')).toBe(HEADER_LIMITS.request)
+    expect(C.num('MAX_RENEW_KEYS')).toBe(MAX_RENEW_KEYS)
+    expect(C.num('HOST_MAX_LEASE_MS')).toBe(HOST_MAX_LEASE_MS)
   })
 
   it('Layr builds and signs the store, delete and read messages, and the store header', async () => {
     const vault = await Vault.fromSecret(hex(v.secret))
-    expect(hexOf(storeMessage(hex(v.key), v.size, v.time, v.host))).toBe(v.storeMessage)
+    expect(hexOf(storeMessage(hex(v.key), v.size, v.lease, v.time, v.host))).toBe(v.storeMessage)
+    expect(hexOf(renewMessage(v.renewKeys.map(hex), v.lease, v.time, v.host))).toBe(v.renewMessage)
+    expect(hexOf(vault.sign(hex(v.renewMessage)))).toBe(v.renewSignature)
     expect(hexOf(deleteMessage(hex(v.key), v.deleteTime, v.host))).toBe(v.deleteMessage)
     expect(hexOf(readRecordsMessage(vault.ownerPublicKey, v.time, v.host))).toBe(v.readRecordsMessage)
     expect(hexOf(vault.sign(hex(v.storeMessage)))).toBe(v.storeSignature)
@@ -1125,19 +1134,31 @@ describe('§17 the share protocol', () => {
       type: 'store',
       key: hex(v.key),
       root: hex(v.root),
+      lease: v.lease,
       owner: vault.ownerPublicKey,
       time: v.time,
       signature: hex(v.storeSignature),
       bytes: new Uint8Array(v.size),
     }).head
     expect(hexOf(head)).toBe(v.storeHeader)
-    expect(decodeRequestHead(hex(v.storeHeader))).toMatchObject({ type: 'store', body: v.size, time: v.time })
+    expect(decodeRequestHead(hex(v.storeHeader))).toMatchObject({ type: 'store', body: v.size, time: v.time, lease: v.lease })
   })
 
   it('the independent implementation builds the same messages, signatures and header', () => {
     const keys = vaultKeys(hex(v.secret))
     const host = Buffer.from(v.host, 'utf8')
-    const store = cat(C.bytes('STORE_CONTEXT'), hex(v.key), u64be(v.size), u64be(v.time), host)
+    const store = cat(C.bytes('STORE_CONTEXT'), hex(v.key), u64be(v.size), u64be(v.lease), u64be(v.time), host)
+    const renew = cat(
+      C.bytes('RENEW_CONTEXT'),
+      createHash('sha256')
+        .update(cat(...v.renewKeys.map(hex)))
+        .digest(),
+      u64be(v.lease),
+      u64be(v.time),
+      host,
+    )
+    expect(renew.toString('hex')).toBe(v.renewMessage)
+    expect(edSign(keys.signingSeed, renew).toString('hex')).toBe(v.renewSignature)
     const del = cat(C.bytes('DELETE_CONTEXT'), hex(v.key), u64be(v.deleteTime), host)
     const read = cat(C.bytes('READ_RECORDS_CONTEXT'), keys.ownerPublicKey, u64be(v.time), host)
     expect([store, del, read].map((b) => b.toString('hex'))).toEqual([v.storeMessage, v.deleteMessage, v.readRecordsMessage])
@@ -1148,6 +1169,7 @@ describe('§17 the share protocol', () => {
       type: 'store',
       key: hex(v.key),
       root: hex(v.root),
+      lease: v.lease,
       owner: keys.ownerPublicKey,
       time: v.time,
       signature: hex(v.storeSignature),

@@ -14,6 +14,11 @@ export interface OwnerClaim {
   readonly since: number
   /** The peer that stored it for the owner (its part of a free host is counted by this). */
   readonly via?: string
+  /**
+   * When the owner's lease ends (the host's clock, ms): the host drops the claim then unless the
+   * owner renewed it (core/lease). Undefined on claims kept before leases (see claimEnd).
+   */
+  readonly expires?: number
 }
 
 export interface ShareRecord {

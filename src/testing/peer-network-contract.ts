@@ -3,6 +3,7 @@
  * in-memory grid (Vitest). Each case gets a network seen from `self`, a peer `host` that hosts
  * with room, and a well-formed peer id `absent` that nobody runs.
  */
+import { DEFAULT_LEASE_MS } from '../core/lease/index.ts'
 import { LEAF_SIZE, merkleRoot } from '../core/merkle/index.ts'
 import { shareKey } from '../core/pipeline/index.ts'
 import { Vault } from '../core/vault/index.ts'
@@ -60,7 +61,13 @@ export const peerNetworkContract: readonly NetworkContractCase[] = [
     async run({ net, host }) {
       const v = await Vault.create()
       const s = await share(3)
-      const stored = await net.request(host, { type: 'store', key: s.key, root: s.root, ...signStore(v, s.key, s.bytes.length, host), bytes: s.bytes })
+      const stored = await net.request(host, {
+        type: 'store',
+        key: s.key,
+        root: s.root,
+        ...signStore(v, s.key, s.bytes.length, host, { lease: DEFAULT_LEASE_MS }),
+        bytes: s.bytes,
+      })
       check(stored.status === 'ok', `store answered ${stored.status}`)
       const got = await net.request(host, { type: 'fetch', key: s.key })
       check(got.status === 'ok' && got.bytes?.length === s.bytes.length && got.bytes.every((b, i) => b === s.bytes[i]), 'fetched bytes differ')
@@ -73,7 +80,7 @@ export const peerNetworkContract: readonly NetworkContractCase[] = [
     async run({ net, host }) {
       const v = await Vault.create()
       const s = await share(4)
-      const auth = signStore(v, s.key, s.bytes.length, `${host}-not`)
+      const auth = signStore(v, s.key, s.bytes.length, `${host}-not`, { lease: DEFAULT_LEASE_MS })
       const res = await net.request(host, { type: 'store', key: s.key, root: s.root, ...auth, bytes: s.bytes })
       check(res.status === 'unauthorized', `a store signed for another host answered ${res.status}`)
       const missing = await net.request(host, { type: 'fetch', key: new Uint8Array(32) })

@@ -11,6 +11,7 @@
  * whole repair before anything moves (RepairImpossibleError); a share that finds no new host
  * keeps its old holder, and the result says how many could not be placed.
  */
+import { DEFAULT_LEASE_MS } from '../core/lease/index.ts'
 import { LayrError, createReedSolomon, merkleRoot, type FileManifest, type RedundancyPolicy } from '../core/index.ts'
 import { equal, toHex } from '../core/bytes.ts'
 import { fileVerdict, type ShareCheck } from '../core/repair/index.ts'
@@ -55,6 +56,8 @@ export interface RepairOptions {
   readonly signal?: AbortSignal
   readonly discoverMs?: number
   readonly storeTimeoutMs?: number
+  /** The lease term the new holders are asked for (default DEFAULT_LEASE_MS). */
+  readonly lease?: number
 }
 
 export interface RepairResult {
@@ -161,7 +164,13 @@ export async function repairFile(net: PeerNetwork, vault: Vault, manifest: FileM
         if (!peer) break
         try {
           await options.throttle?.(bytes.length, signal)
-          const store = { type: 'store', key: entry.key, root: entry.root, ...signStore(vault, entry.key, bytes.length, peer), bytes } as const
+          const store = {
+            type: 'store',
+            key: entry.key,
+            root: entry.root,
+            ...signStore(vault, entry.key, bytes.length, peer, { lease: options.lease ?? DEFAULT_LEASE_MS }),
+            bytes,
+          } as const
           const res = await net.request(peer, store, { timeoutMs: options.storeTimeoutMs ?? 60_000, ...(signal ? { signal } : {}) })
           if (res.status !== 'ok') throw new Error(`${res.status}: ${res.message}`)
           placedOn = peer

@@ -6,11 +6,21 @@
  * another planned host that holds no share of that segment). A failed or cancelled upload
  * deletes, with signed deletes, every share that landed: nothing is left behind that no manifest
  * names.
+ *
+ * An upload can be journaled (`journal`) and resumed (`resume`): the journal learns the file's
+ * identity and plan before any share leaves, each segment's share keys before its first share is
+ * sent, and each share that lands. A resumed upload encodes the same file under the same key, so
+ * a segment's shares are the same bytes: those that landed (and that their host still holds, asked
+ * with a renewal) are not sent again, and a segment whose keys differ from the journal's means the
+ * file changed (FileChangedError, before anything of it is sent: sending other bytes under the
+ * same key and nonces would give hosts two plaintexts under one keystream). Shares are stored
+ * under a short lease (PENDING_LEASE_MS) that the caller renews once the manifest is saved.
  */
 import {
   CancelledError,
   LayrError,
   encodeFile,
+  newFileIdentity,
   planSegments,
   segmentSpec,
   type EncoderFactory,
@@ -19,7 +29,7 @@ import {
   type PipelineProgress,
   type RedundancyPolicy,
 } from '../core/index.ts'
-import { planUpload, type UploadPlan } from '../core/placement/index.ts'
+import { maxSharesPerHost, planUpload, type UploadPlan } from '../core/placement/index.ts'
 import type { BlobLike } from '../core/pipeline/index.ts'
 import { DEFAULT_SHARE_SIZE } from '../core/segment/index.ts'
 import type { Vault } from '../core/vault/index.ts'
@@ -27,10 +37,40 @@ import { signStore } from '../net/share/auth.ts'
 import type { PeerNetwork } from '../ports/peer-network.ts'
 import { findHosts } from './hosts.ts'
 import { deleteSigned } from './remove.ts'
+import { renewLeases } from './leases.ts'
+import { PENDING_LEASE_MS } from '../core/lease/index.ts'
+import { fromHex, toHex } from '../core/bytes.ts'
+import type { FileIdentity } from '../core/pipeline/index.ts'
 
 /** Not enough reachable hosts with room for every share. */
 export class PlacementError extends LayrError {
   override readonly name = 'PlacementError'
+}
+
+/** A resumed backup was given another file than the one it began with: nothing more was sent. */
+export class FileChangedError extends LayrError {
+  override readonly name = 'FileChangedError'
+}
+
+/** What an upload tells its journal as it goes (each awaited before the upload goes on). */
+export interface UploadJournalHooks {
+  /** The file's identity and the plan, before any share leaves. */
+  begin?(start: { readonly identity: FileIdentity; readonly createdAt: number; readonly plan: UploadPlan }): Promise<void>
+  /** A segment's share keys, before its first share is sent. */
+  encoded?(segment: number, keys: readonly Uint8Array[]): Promise<void>
+  /** A share reached its host. */
+  landed?(segment: number, share: number, peer: string): Promise<void>
+}
+
+/** Where an interrupted upload got to (from its journal). */
+export interface ResumeState {
+  readonly identity: FileIdentity
+  readonly createdAt: number
+  readonly plan: Pick<UploadPlan, 'hosts' | 'spares' | 'assignments'>
+  /** Hex share keys of each segment whose shares began to leave. */
+  readonly encoded: ReadonlyMap<number, readonly string[]>
+  /** "segment/share" → the host it landed on. */
+  readonly landed: ReadonlyMap<string, string>
 }
 
 export type BackupProgress =
@@ -58,6 +98,14 @@ export interface BackupOptions {
   readonly storeTimeoutMs?: number
   /** 0 (never: a disqualified host) to 1: how much the owner wants a host (its reputation). */
   readonly preference?: (peer: string) => number
+  /** The lease term the shares are stored under (default PENDING_LEASE_MS: renewed once the manifest is saved). */
+  readonly lease?: number
+  readonly journal?: UploadJournalHooks
+  /**
+   * Goes on from an interrupted upload of the same file. A resumed upload that fails or is
+   * cancelled keeps what it placed (its journal still names it), so it can be resumed again.
+   */
+  readonly resume?: ResumeState
 }
 
 /** Hosts the owner wants less than this (a poor online or audit score) are planned only when there are too few others. */
@@ -87,6 +135,11 @@ class Placement {
     this.#assigned = plan.assignments.map((s) => [...s])
     this.#room = new Map(free)
     for (const [h, bytes] of plan.load) this.#room.set(h, (this.#room.get(h) ?? 0) - bytes)
+  }
+
+  /** Records that a share is on `host` already (a resumed upload's landed share). */
+  pin(segment: number, share: number, host: string): void {
+    this.#assigned[segment]![share] = host
   }
 
   /** Drops a host for the rest of the upload. */
@@ -124,6 +177,8 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
   const stop = new AbortController()
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal
   const spares = options.spares ?? 2
+  const { resume, journal } = options
+  const lease = options.lease ?? PENDING_LEASE_MS
   const found = await findHosts(net, policy.n + spares, options.discoverMs ?? 15_000, signal)
   const preference = options.preference ?? (() => 1)
   const usable = found.filter((h) => preference(h.peerId) > 0)
@@ -137,7 +192,9 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
   }
   const layout = planSegments(file.size, policy.k, options.shareSize ?? DEFAULT_SHARE_SIZE)
   const shareSizes = Array.from({ length: layout.count }, (_, i) => segmentSpec(layout, i).shareSize)
-  const plan = planUpload({ shareSizes, n: policy.n, hosts, target: crypto.getRandomValues(new Uint8Array(32)), spares })
+  const plan = resume
+    ? resumedPlan(resume.plan, shareSizes)
+    : planUpload({ shareSizes, n: policy.n, hosts, target: crypto.getRandomValues(new Uint8Array(32)), spares })
   if (!plan) {
     const free = hosts.reduce((sum, h) => sum + h.free, 0)
     throw new PlacementError(
@@ -152,8 +209,30 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
   )
   const landed: Array<{ peer: string; key: Uint8Array }> = []
   const holders = new Map<string, string>() // "segment/share" → peer
+  const identity = resume?.identity ?? (await newFileIdentity(vault))
+  const createdAt = resume?.createdAt ?? Date.now()
+  if (resume) {
+    // Planned hosts that did not answer now are out; shares that landed count only where their
+    // host still holds them (a renewal answers that, and extends their lease).
+    const answering = new Set(hosts.map((h) => h.peerId))
+    for (const h of [...plan.hosts, ...plan.spares]) if (!answering.has(h)) placement.fail(h)
+    const keys = new Map<string, Uint8Array>() // "segment/share" → key
+    for (const [segment, hexKeys] of resume.encoded) hexKeys.forEach((k, i) => keys.set(`${segment}/${i}`, fromHex(k)))
+    const placed = [...resume.landed].flatMap(([ref, peer]) => (keys.has(ref) && answering.has(peer) ? [{ ref, peer, key: keys.get(ref)! }] : []))
+    const leases = await renewLeases(net, vault, placed, lease, { signal })
+    for (const { ref, peer, key } of placed) {
+      if (!leases.get(peer)?.held.has(toHex(key))) continue
+      const [segment, share] = ref.split('/').map(Number) as [number, number]
+      holders.set(ref, peer)
+      placement.pin(segment, share, peer)
+    }
+  } else {
+    await journal?.begin?.({ identity, createdAt, plan })
+  }
 
   const gen = encodeFile(file, policy, vault, {
+    identity,
+    createdAt,
     ...(onProgress ? { onProgress } : {}),
     signal,
     ...(options.encoder ? { encoder: options.encoder } : {}),
@@ -162,6 +241,12 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
   })
 
   const placeShare = async (segment: EncodedSegment, share: EncodedSegment['shares'][number]): Promise<void> => {
+    const ref = `${segment.index}/${share.shareIndex}`
+    const already = holders.get(ref)
+    if (already) {
+      onProgress?.({ type: 'place:share', segmentIndex: segment.index, shareIndex: share.shareIndex, peer: already })
+      return
+    }
     let last = ''
     for (let tries = 1; ; tries++) {
       const target = placement.hostFor(segment.index, share.shareIndex, share.bytes.length)
@@ -177,11 +262,18 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
       // them all back.
       signal.throwIfAborted()
       try {
-        const store = { type: 'store', key: share.key, root: share.root, ...signStore(vault, share.key, share.bytes.length, peer), bytes: share.bytes } as const
+        const store = {
+          type: 'store',
+          key: share.key,
+          root: share.root,
+          ...signStore(vault, share.key, share.bytes.length, peer, { lease }),
+          bytes: share.bytes,
+        } as const
         const res = await net.request(peer, store, options.storeTimeoutMs ? { timeoutMs: options.storeTimeoutMs } : {})
         if (res.status !== 'ok') throw new Error(`${res.status}: ${res.message}`)
         landed.push({ peer, key: share.key })
-        holders.set(`${segment.index}/${share.shareIndex}`, peer)
+        holders.set(ref, peer)
+        await journal?.landed?.(segment.index, share.shareIndex, peer)
         onProgress?.({ type: 'place:share', segmentIndex: segment.index, shareIndex: share.shareIndex, peer })
         return
       } catch (err) {
@@ -198,6 +290,17 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
   }
 
   const placeSegment = async (segment: EncodedSegment): Promise<void> => {
+    const keys = segment.shares.map((sh) => sh.key)
+    const journaled = resume?.encoded.get(segment.index)
+    if (journaled) {
+      if (journaled.length !== keys.length || keys.some((k, i) => toHex(k) !== journaled[i])) {
+        throw new FileChangedError(
+          `This is not the file the backup began with: its part ${segment.index + 1} differs. Nothing more was sent. Pick the same file, or discard the interrupted backup and back this file up anew.`,
+        )
+      }
+    } else {
+      await journal?.encoded?.(segment.index, keys)
+    }
     if (new Set(plan.assignments[segment.index]).size < policy.n) {
       onProgress?.({ type: 'place:reduced', segmentIndex: segment.index, hosts: plan.hosts.length })
     }
@@ -229,7 +332,12 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
     await gen.return(undefined as never).catch(() => {})
     await Promise.allSettled(inflight)
     // Shares already stored belong to no manifest: take them back (best effort), or they would
-    // sit on their hosts with nothing left that could ever delete them.
+    // sit on their hosts with nothing left that could ever delete them. A resumed upload keeps
+    // them: its journal names them, for another Resume or a Discard.
+    if (resume) {
+      if (options.signal?.aborted) throw new CancelledError('The backup was stopped; what it placed is kept, so it can be resumed or discarded.')
+      throw err
+    }
     await deleteSigned(net, vault, landed)
     if (options.signal?.aborted) throw new CancelledError('The backup was cancelled; the shares it had placed were deleted again.')
     throw err
@@ -241,4 +349,12 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
       shares: seg.shares.map((sh) => ({ ...sh, holders: [holders.get(`${seg.index}/${sh.index}`)!] })),
     })),
   }
+}
+
+/** A journaled plan, with its loads counted again. */
+function resumedPlan(p: ResumeState['plan'], shareSizes: readonly number[]): UploadPlan | undefined {
+  if (p.assignments.length !== shareSizes.length) return undefined
+  const load = new Map<string, number>()
+  p.assignments.forEach((seg, i) => seg.forEach((h) => load.set(h, (load.get(h) ?? 0) + shareSizes[i]!)))
+  return { hosts: p.hosts, spares: p.spares, assignments: p.assignments, load, reduced: maxSharesPerHost(p) > 1 }
 }

@@ -19,7 +19,15 @@ describe('settings store', () => {
   it('round-trips, and replaces each invalid field by its default', () => {
     const s = memoryStorage()
     saveSettings({ k: 2, n: 5, relays: ['/dns4/r.example/tcp/443/wss'], hostingEnabled: false, quota: 123, lostAfterMs: 60_000, leaseMs: 30 * 86_400_000 }, s)
-    expect(loadSettings(s)).toEqual({ k: 2, n: 5, relays: ['/dns4/r.example/tcp/443/wss'], hostingEnabled: false, quota: 123, lostAfterMs: 60_000, leaseMs: 30 * 86_400_000 })
+    expect(loadSettings(s)).toEqual({
+      k: 2,
+      n: 5,
+      relays: ['/dns4/r.example/tcp/443/wss'],
+      hostingEnabled: false,
+      quota: 123,
+      lostAfterMs: 60_000,
+      leaseMs: 30 * 86_400_000,
+    })
     const bad = memoryStorage(JSON.stringify({ k: -1, n: 2.5, relays: ['ok', 7], hostingEnabled: 'yes', quota: 'lots', lostAfterMs: -5 }))
     expect(loadSettings(bad)).toEqual({ ...DEFAULT_SETTINGS, relays: ['ok'] })
   })

@@ -30,3 +30,8 @@ export const MAX_RENEW_KEYS = 256
 export function leaseEnd(now: number, term: number): number {
   return now + Math.min(Math.max(0, term), HOST_MAX_LEASE_MS)
 }
+
+/** When an owner's hold on a share ends; a hold kept before leases ends DEFAULT_LEASE_MS after its last store. */
+export function claimEnd(claim: { readonly since: number; readonly expires?: number }): number {
+  return claim.expires ?? claim.since + DEFAULT_LEASE_MS
+}

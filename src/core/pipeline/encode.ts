@@ -48,6 +48,25 @@ export interface EncodeOptions {
    * Workers; `inlineEncoder(hasher)` codes here and hashes elsewhere.
    */
   readonly encoder?: EncoderFactory
+  /**
+   * The file's id and key, and the key as the vault wrapped it, when the caller chose them (a
+   * resumed backup encodes the same file under the same key again, so the shares that already
+   * landed are the same bytes). Default: fresh random ones. The caller keeps its copy of fileKey.
+   */
+  readonly identity?: FileIdentity
+}
+
+export interface FileIdentity {
+  readonly fileId: Uint8Array
+  readonly fileKey: Uint8Array
+  readonly wrappedKey: Uint8Array
+}
+
+/** A fresh file id and key, with the key wrapped by `vault`. */
+export async function newFileIdentity(vault: Vault): Promise<FileIdentity> {
+  const fileId = crypto.getRandomValues(new Uint8Array(16))
+  const { fileKey } = await FileCipher.generate(fileId)
+  return { fileId, fileKey, wrappedKey: await vault.wrapFileKey(fileKey, fileId) }
 }
 
 const SHARE_KEY_PREFIX = utf8('layr/share')
@@ -70,9 +89,12 @@ export async function* encodeFile(
   const checked = makePolicy(policy)
   const { k, n } = checked
   const plan = planSegments(blob.size, k, options.shareSize ?? DEFAULT_SHARE_SIZE)
-  const fileId = crypto.getRandomValues(new Uint8Array(16))
-  const { cipher, fileKey } = await FileCipher.generate(fileId)
-  const wrappedKey = await vault.wrapFileKey(fileKey, fileId)
+  const identity = options.identity ?? (await newFileIdentity(vault))
+  const fileId = identity.fileId
+  const fileKey = identity.fileKey.slice()
+  if (!options.identity) identity.fileKey.fill(0)
+  const cipher = await FileCipher.fromKey(fileKey, fileId)
+  const wrappedKey = identity.wrappedKey
   const { signal, onProgress } = options
 
   const encoder = await (options.encoder ?? inlineEncoder())({ blob, fileKey, fileId, k, n })

@@ -6,4 +6,13 @@
  * hosts (transfer/repair.ts does the I/O). Health is named as Tahoe-LAFS names it: *checked*
  * means holders answered, *verified* that they passed an audit.
  */
-export { DEFAULT_LOST_AFTER_MS, fileVerdict, placedSurvives, segmentVerdict, survivableLosses, type FileVerdict, type SegmentVerdict, type ShareCheck } from './policy.ts'
+export {
+  DEFAULT_LOST_AFTER_MS,
+  fileVerdict,
+  placedSurvives,
+  segmentVerdict,
+  survivableLosses,
+  type FileVerdict,
+  type SegmentVerdict,
+  type ShareCheck,
+} from './policy.ts'

@@ -1,3 +1,4 @@
+import { DEFAULT_LEASE_MS } from '../../core/lease/index.ts'
 import { describe, expect, it } from 'vitest'
 import { encode } from 'cborg'
 import { answerAudit, auditIndices, checkAudit, leavesPerAudit, MAX_AUDIT_LEAVES } from '../../core/audit/index.ts'
@@ -36,7 +37,13 @@ async function hosting(leaves: number, seed = 7) {
   const shareId = await shareKey(root)
   const owner = await Vault.create()
   const host = new ShareHost(new MemoryShareStore(), HOST, 64 * 1024 * 1024, { limits: { perOwner: 1, perPeer: 1 }, now: () => NOW })
-  const stored = await host.serve({ type: 'store', key: shareId, root, ...signStore(owner, shareId, bytes.length, HOST, NOW), bytes })
+  const stored = await host.serve({
+    type: 'store',
+    key: shareId,
+    root,
+    ...signStore(owner, shareId, bytes.length, HOST, { lease: DEFAULT_LEASE_MS, now: NOW }),
+    bytes,
+  })
   expect(stored.status).toBe('ok')
   return { host, bytes, root, key: shareId }
 }

@@ -6,12 +6,14 @@
  * the owner's latest store of that share, so a delete cannot undo a store made after it.
  */
 import { concat, utf8 } from '../../core/bytes.ts'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { verifySignature, type Vault } from '../../core/vault/index.ts'
 
 /** How far an owner's clock may be from the host's, either way, for a signature to count. */
 export const AUTH_WINDOW_MS = 10 * 60_000
 
 const STORE = utf8('layr/v2/store\0')
+const RENEW = utf8('layr/v2/renew\0')
 const DELETE = utf8('layr/v2/delete\0')
 const READ_RECORDS = utf8('layr/v2/read-records\0')
 
@@ -21,9 +23,14 @@ function u64(n: number): Uint8Array {
   return b
 }
 
-/** context ‖ key (32) ‖ size (u64) ‖ time (u64 ms) ‖ host peer id (UTF-8). */
-export function storeMessage(key: Uint8Array, size: number, time: number, host: string): Uint8Array {
-  return concat(STORE, key, u64(size), u64(time), utf8(host))
+/** context ‖ key (32) ‖ size (u64) ‖ lease term (u64 ms) ‖ time (u64 ms) ‖ host peer id (UTF-8). */
+export function storeMessage(key: Uint8Array, size: number, lease: number, time: number, host: string): Uint8Array {
+  return concat(STORE, key, u64(size), u64(lease), u64(time), utf8(host))
+}
+
+/** context ‖ sha256(key₁ ‖ … ‖ keyₘ) ‖ lease term (u64 ms) ‖ time (u64 ms) ‖ host peer id (UTF-8). */
+export function renewMessage(keys: readonly Uint8Array[], lease: number, time: number, host: string): Uint8Array {
+  return concat(RENEW, sha256(concat(...keys)), u64(lease), u64(time), utf8(host))
 }
 
 /** context ‖ key (32) ‖ time (u64 ms) ‖ host peer id (UTF-8). */
@@ -42,8 +49,31 @@ export interface OwnerAuth {
   readonly signature: Uint8Array
 }
 
-export function signStore(vault: Vault, key: Uint8Array, size: number, host: string, now = Date.now()): OwnerAuth {
-  return { owner: vault.ownerPublicKey, time: now, signature: vault.sign(storeMessage(key, size, now, host)) }
+/** A store's signed fields: the lease term asked for, and the owner's signature over it with the share. */
+export interface LeaseTerms {
+  /** The lease term asked for (ms). */
+  readonly lease: number
+  /** The owner's clock (default Date.now()). */
+  readonly now?: number
+}
+
+export function signStore(
+  vault: Vault,
+  key: Uint8Array,
+  size: number,
+  host: string,
+  { lease, now = Date.now() }: LeaseTerms,
+): OwnerAuth & { readonly lease: number } {
+  return { lease, owner: vault.ownerPublicKey, time: now, signature: vault.sign(storeMessage(key, size, lease, now, host)) }
+}
+
+export function signRenew(
+  vault: Vault,
+  keys: readonly Uint8Array[],
+  host: string,
+  { lease, now = Date.now() }: LeaseTerms,
+): OwnerAuth & { readonly lease: number } {
+  return { lease, owner: vault.ownerPublicKey, time: now, signature: vault.sign(renewMessage(keys, lease, now, host)) }
 }
 
 export function signDelete(vault: Vault, key: Uint8Array, host: string, now = Date.now()): OwnerAuth {

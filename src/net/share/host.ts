@@ -16,9 +16,11 @@ import { audit } from './handlers/audit.ts'
 import { store } from './handlers/store.ts'
 import { remove } from './handlers/delete.ts'
 import { recordGet, recordList, recordPut } from './handlers/records.ts'
+import { renew } from './handlers/renew.ts'
+import { claimEnd } from '../../core/lease/index.ts'
 
 export type { HostCounters, RequestContext } from './handlers/types.ts'
-export { AUTH_WINDOW_MS, deleteMessage, readRecordsMessage, signDelete, signReadRecords, signStore, storeMessage } from './auth.ts'
+export { AUTH_WINDOW_MS, deleteMessage, readRecordsMessage, renewMessage, signDelete, signReadRecords, signRenew, signStore, storeMessage } from './auth.ts'
 
 const HANDLERS: { readonly [T in RequestType]: Handler<T> } = {
   stat,
@@ -26,6 +28,7 @@ const HANDLERS: { readonly [T in RequestType]: Handler<T> } = {
   audit,
   store,
   delete: remove,
+  renew,
   'record-put': recordPut,
   'record-list': recordList,
   'record-get': recordGet,
@@ -48,7 +51,8 @@ function refusal(err: unknown): ShareResponse {
 }
 
 export class ShareHost {
-  readonly counters: HostCounters = { stored: 0, served: 0, audited: 0, deleted: 0, refused: 0 }
+  readonly counters: HostCounters = { stored: 0, served: 0, audited: 0, deleted: 0, refused: 0, renewed: 0, expired: 0 }
+  readonly #now: () => number
   readonly accounting: Accounting
   readonly #parts: HostParts
   readonly #locks = new Map<string, Promise<unknown>>()
@@ -61,7 +65,7 @@ export class ShareHost {
       accounting: this.accounting,
       peerId,
       counters: this.counters,
-      now: options.now ?? Date.now,
+      now: (this.#now = options.now ?? Date.now),
       exclusive: (key, fn) => this.#exclusive(key, fn),
     }
   }
@@ -100,6 +104,51 @@ export class ShareHost {
     const admission = await this.admit(head, ctx)
     if (admission.status !== 'continue') return admission
     return this.handle(req, ctx, admission)
+  }
+
+  /**
+   * Drops the claims whose lease has ended, and the shares no claim is left on (their owners have
+   * not renewed in a whole term: an abandoned backup, a departed owner). Returns what went.
+   */
+  async expire(): Promise<{ shares: number; bytes: number }> {
+    const now = this.#now()
+    let shares = 0
+    let bytes = 0
+    for (const listed of await this.#parts.store.list()) {
+      if (listed.owners.every((c) => claimEnd(c) > now)) continue
+      await this.#exclusive(listed.key, async () => {
+        const record = await this.#parts.store.record(listed.key)
+        if (!record) return
+        const ended = record.owners.filter((c) => claimEnd(c) <= now)
+        if (ended.length === 0) return
+        const rest = record.owners.filter((c) => claimEnd(c) > now)
+        if (rest.length === 0) await this.#parts.store.delete(record.key)
+        else await this.#parts.store.update({ ...record, owners: rest })
+        for (const c of ended) this.accounting.released(c, record.size)
+        if (rest.length === 0) {
+          shares++
+          bytes += record.size
+          this.counters.expired++
+        }
+      })
+    }
+    return { shares, bytes }
+  }
+
+  /** Shares whose every lease ends within `within` ms (their owners have not renewed), and when the first ends. */
+  async expiring(within: number): Promise<{ shares: number; bytes: number; next: number | undefined }> {
+    const now = this.#now()
+    let shares = 0
+    let bytes = 0
+    let next: number | undefined
+    for (const r of await this.#parts.store.list()) {
+      const end = Math.max(...r.owners.map(claimEnd))
+      if (end - now > within) continue
+      shares++
+      bytes += r.size
+      next = next === undefined ? end : Math.min(next, end)
+    }
+    return { shares, bytes, next }
   }
 
   async #exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {

@@ -15,6 +15,7 @@ import { MAX_SHARE_SIZE } from '../../core/segment/index.ts'
 import { MAX_AUDIT_LEAVES, NONCE_SIZE } from '../../core/audit/index.ts'
 import { HASH_SIZE, LEAF_SIZE } from '../../core/merkle/index.ts'
 import { RECORD_LIMITS, type ManifestRecord } from '../../core/records/index.ts'
+import { MAX_RENEW_KEYS } from '../../core/lease/index.ts'
 import { checkCborBounds, type CborBounds } from './cbor-bounds.ts'
 import { ProtocolError } from './errors.ts'
 import type { OwnerAuth } from './auth.ts'
@@ -28,7 +29,7 @@ export const SHARE_PROTOCOL = '/layr/share/2.0.0'
 
 /** The largest header frame accepted: requests are a few fields; a response may list 4,096 records. */
 export const HEADER_LIMITS = { request: 16 * 1024, response: 512 * 1024 } as const
-const REQUEST_BOUNDS: CborBounds = { maxItems: 64, maxDepth: 3 }
+const REQUEST_BOUNDS: CborBounds = { maxItems: MAX_RENEW_KEYS + 64, maxDepth: 3 }
 const RESPONSE_BOUNDS: CborBounds = { maxItems: RECORD_LIMITS.perOwner * 8 + 64, maxDepth: 4 }
 /** The largest body of any message (a whole share). */
 export const MAX_BODY = Math.max(MAX_SHARE_SIZE, RECORD_LIMITS.sealedBytes)
@@ -39,7 +40,10 @@ export interface ByteRange {
 }
 
 export type ShareRequest =
-  | ({ readonly type: 'store'; readonly key: Uint8Array; readonly root: Uint8Array; readonly bytes: Uint8Array } & OwnerAuth)
+  /** `lease`: the term (ms) the owner asks the host to keep it for (core/lease), signed with the store. */
+  | ({ readonly type: 'store'; readonly key: Uint8Array; readonly root: Uint8Array; readonly lease: number; readonly bytes: Uint8Array } & OwnerAuth)
+  /** Extend the owner's leases on up to MAX_RENEW_KEYS shares to `lease` from now; answered with `leases`. */
+  | ({ readonly type: 'renew'; readonly keys: readonly Uint8Array[]; readonly lease: number } & OwnerAuth)
   | { readonly type: 'fetch'; readonly key: Uint8Array; readonly range?: ByteRange }
   /** Prove the share is held: the leaves `nonce` draws (core/audit), `leaves` of them, with their Merkle paths. */
   | { readonly type: 'audit'; readonly key: Uint8Array; readonly nonce: Uint8Array; readonly leaves: number }
@@ -68,6 +72,8 @@ export type ShareResponse =
       readonly stat?: HostStat
       readonly record?: ManifestRecord
       readonly entries?: readonly RecordEntry[]
+      /** A renewal's answer, key by key: when the owner's lease now ends (host clock, ms), 0 when the host holds no such share for it. */
+      readonly leases?: readonly number[]
     }
   | { readonly status: ErrorStatus; readonly message: string }
 
@@ -184,8 +190,11 @@ function authFields(a: OwnerAuth): OwnerAuth {
 export function encodeRequest(req: ShareRequest): Encoded {
   switch (req.type) {
     case 'store': {
-      const { bytes: body, key, root } = req
-      return { head: encode({ type: 'store', key, root, ...authFields(req), body: body.length }), body }
+      const { bytes: body, key, root, lease } = req
+      return { head: encode({ type: 'store', key, root, lease, ...authFields(req), body: body.length }), body }
+    }
+    case 'renew': {
+      return { head: encode({ type: 'renew', keys: [...req.keys], lease: req.lease, ...authFields(req) }) }
     }
     case 'record-put':
       return { head: encode({ type: 'record-put', record: withoutSealed(req.record), body: req.record.sealed.length }), body: req.record.sealed }
@@ -208,8 +217,21 @@ export function decodeRequestHead(frame: Uint8Array): RequestHead {
   const r = parse(frame, HEADER_LIMITS.request, REQUEST_BOUNDS)
   switch (r.type) {
     case 'store':
-      only(r, ['type', 'key', 'root', 'owner', 'time', 'signature', 'body'])
-      return { type: 'store', key: bytes(r.key, 'key', 32, 32), root: bytes(r.root, 'root', 32, 32), ...auth(r), body: uint(r.body, 'body', MAX_SHARE_SIZE) }
+      only(r, ['type', 'key', 'root', 'lease', 'owner', 'time', 'signature', 'body'])
+      return {
+        type: 'store',
+        key: bytes(r.key, 'key', 32, 32),
+        root: bytes(r.root, 'root', 32, 32),
+        lease: uint(r.lease, 'lease'),
+        ...auth(r),
+        body: uint(r.body, 'body', MAX_SHARE_SIZE),
+      }
+    case 'renew': {
+      only(r, ['type', 'keys', 'lease', 'owner', 'time', 'signature'])
+      if (!Array.isArray(r.keys) || r.keys.length < 1 || r.keys.length > MAX_RENEW_KEYS) fail(`keys must be a list of 1 to ${MAX_RENEW_KEYS}`)
+      const keys = r.keys.map((k) => bytes(k, 'key', 32, 32))
+      return { type: 'renew', keys, lease: uint(r.lease, 'lease'), ...auth(r) }
+    }
     case 'fetch': {
       only(r, ['type', 'key', 'range'])
       const key = bytes(r.key, 'key', 32, 32)
@@ -279,6 +301,7 @@ export function encodeResponse(res: ShareResponse): Encoded {
   const head: Record<string, unknown> = { status: 'ok' }
   if (res.stat) head.stat = res.stat
   if (res.paths) head.paths = res.paths.map((p) => [...p])
+  if (res.leases) head.leases = [...res.leases]
   if (res.entries)
     head.entries = res.entries.map((e) =>
       e.tombstone ? { fileId: e.fileId, revision: e.revision, tombstone: e.tombstone } : { fileId: e.fileId, revision: e.revision },
@@ -304,6 +327,7 @@ export type ResponseHead =
       readonly stat?: HostStat
       readonly paths?: readonly (readonly Uint8Array[])[]
       readonly entries?: readonly RecordEntry[]
+      readonly leases?: readonly number[]
       readonly record?: Omit<ManifestRecord, 'sealed'>
       readonly body?: number
     }
@@ -331,15 +355,20 @@ export function decodeResponseHead(frame: Uint8Array, bodyMax: number): Response
   const r = parse(frame, HEADER_LIMITS.response, RESPONSE_BOUNDS)
   if (typeof r.status !== 'string' || (r.status !== 'ok' && !ERROR_STATUSES.includes(r.status))) fail('unknown status')
   if (r.status !== 'ok') return errorHead(r)
-  only(r, ['status', 'stat', 'paths', 'entries', 'record', 'body'])
+  only(r, ['status', 'stat', 'paths', 'entries', 'leases', 'record', 'body'])
   const out: {
     status: 'ok'
     stat?: HostStat
     paths?: Uint8Array[][]
     entries?: RecordEntry[]
+    leases?: number[]
     record?: Omit<ManifestRecord, 'sealed'>
     body?: number
   } = { status: 'ok' }
+  if (r.leases !== undefined) {
+    if (!Array.isArray(r.leases) || r.leases.length > MAX_RENEW_KEYS) fail(`leases must be a list of at most ${MAX_RENEW_KEYS}`)
+    out.leases = r.leases.map((t) => uint(t, 'lease end'))
+  }
   if (r.entries !== undefined) out.entries = entries(r.entries)
   if (r.paths !== undefined) out.paths = paths(r.paths)
   if (r.record !== undefined) out.record = recordHead(r.record)

@@ -1,3 +1,4 @@
+import { DEFAULT_LEASE_MS } from '../../core/lease/index.ts'
 import { describe, expect, it } from 'vitest'
 import { encode } from 'cborg'
 import { Vault } from '../../core/vault/index.ts'
@@ -42,7 +43,7 @@ async function storeHeader(v: Vault, seed: number, leaves = 16) {
   const bytes = patternBytes(leaves * LEAF_SIZE, seed)
   const root = await merkleRoot(bytes)
   const key = await shareKey(root)
-  const msg = encodeRequest({ type: 'store', key, root, ...signStore(v, key, bytes.length, HOST), bytes })
+  const msg = encodeRequest({ type: 'store', key, root, ...signStore(v, key, bytes.length, HOST, { lease: DEFAULT_LEASE_MS }), bytes })
   return { head: msg.head, body: msg.body!, bytes, key }
 }
 

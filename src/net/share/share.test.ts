@@ -1,3 +1,4 @@
+import { DEFAULT_LEASE_MS } from '../../core/lease/index.ts'
 import { describe, expect, it } from 'vitest'
 import { encode } from 'cborg'
 import { Vault } from '../../core/vault/index.ts'
@@ -29,8 +30,8 @@ async function setup(quota = 10 * LEAF_SIZE, options: HostOptions = {}) {
 
 type Share = Awaited<ReturnType<typeof share>>
 
-function storeReq(owner: Vault, s: Share, at = NOW, host = HOST): ShareRequest {
-  return { type: 'store', key: s.key, root: s.root, ...signStore(owner, s.key, s.bytes.length, host, at), bytes: s.bytes }
+function storeReq(owner: Vault, s: Share, at = NOW, host = HOST, lease = DEFAULT_LEASE_MS): ShareRequest {
+  return { type: 'store', key: s.key, root: s.root, ...signStore(owner, s.key, s.bytes.length, host, { lease, now: at }), bytes: s.bytes }
 }
 
 function deleteReq(owner: Vault, s: Share, at = NOW + 1, host = HOST): ShareRequest {
@@ -173,7 +174,7 @@ describe('ShareHost', () => {
       storeReq(owner, s, NOW - AUTH_WINDOW_MS - 1),
       storeReq(owner, s, NOW + AUTH_WINDOW_MS + 1),
       // Signed for another size: the header's size is what was signed.
-      { ...good, ...signStore(owner, s.key, s.bytes.length + LEAF_SIZE, HOST, NOW) },
+      { ...good, ...signStore(owner, s.key, s.bytes.length + LEAF_SIZE, HOST, { lease: DEFAULT_LEASE_MS, now: NOW }) },
     ]
     for (const req of attempts) expect((await host.serve(req)).status).toBe('unauthorized')
     expect((await store.usage()).shares).toBe(0)

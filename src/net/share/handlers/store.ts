@@ -2,12 +2,13 @@ import { equal, toHex } from '../../../core/bytes.ts'
 import { LEAF_SIZE, merkleRoot } from '../../../core/merkle/index.ts'
 import { shareKey } from '../../../core/pipeline/index.ts'
 import type { OwnerClaim } from '../../../ports/share-store.ts'
+import { claimEnd, leaseEnd } from '../../../core/lease/index.ts'
 import { isRefusal } from '../accounting.ts'
 import { checkAuth, storeMessage } from '../auth.ts'
 import type { Handler } from './types.ts'
 
 /**
- * STORE: an owner's signed store of one share. Before the share is sent, the header must be
+ * STORE: an owner's signed store of one share, kept for the lease term it asks (capped: core/lease). Before the share is sent, the header must be
  * signed by its owner for this host within the time window, its key must derive from its root,
  * and there must be room (quota, the owner's and the peer's part, bytes in flight). The bytes
  * must then hash to the root. A share already held for another owner is not replaced: this
@@ -20,7 +21,7 @@ export const store: Handler<'store'> = {
       return { status: 'bad-request', message: `A share must be a whole number of ${LEAF_SIZE}-byte leaves.` }
     }
     if (!equal(await shareKey(root), key)) return { status: 'bad-request', message: 'The share key is not derived from its root.' }
-    const why = checkAuth(head, storeMessage(key, size, head.time, parts.peerId), parts.now())
+    const why = checkAuth(head, storeMessage(key, size, head.lease, head.time, parts.peerId), parts.now())
     if (why) return { status: 'unauthorized', message: why }
     const existing = await parts.store.record(toHex(key))
     const mine = existing?.owners.some((c) => equal(c.owner, owner)) ?? false
@@ -47,8 +48,10 @@ export const store: Handler<'store'> = {
     await parts.exclusive(hex, async () => {
       const existing = await parts.store.record(hex)
       const before = existing?.owners.find((c) => equal(c.owner, owner))
-      // `since` never goes back: a delete signed before any store of this owner stays refused.
-      const claim: OwnerClaim = { owner, since: Math.max(req.time, before?.since ?? 0), via: before?.via ?? ctx.peer }
+      // `since` never goes back: a delete signed before any store of this owner stays refused. Nor
+      // does the lease: a store is never a way to shorten one.
+      const expires = Math.max(leaseEnd(parts.now(), req.lease), before ? claimEnd(before) : 0)
+      const claim: OwnerClaim = { owner, since: Math.max(req.time, before?.since ?? 0), via: before?.via ?? ctx.peer, expires }
       const owners = [...(existing?.owners.filter((c) => !equal(c.owner, owner)) ?? []), claim]
       if (existing && (await parts.store.update({ ...existing, owners }))) return
       await parts.store.put({ key: hex, size: bytes.length, root, owners, storedAt: parts.now() }, bytes)

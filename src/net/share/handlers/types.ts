@@ -16,6 +16,9 @@ export interface HostCounters {
   audited: number
   deleted: number
   refused: number
+  /** Leases renewed, and shares dropped because every lease on them ended. */
+  renewed: number
+  expired: number
 }
 
 /** What every handler works with. */
