@@ -4,6 +4,7 @@
  * (libp2p over WebRTC, loaded on first start) and the encoder Workers.
  */
 import { openIdbRecordStore } from '../adapters/storage/idb-records.ts'
+import { openIdbUploadJournal } from '../adapters/local/upload-journal.ts'
 import { loadStoredVault, saveStoredVault } from '../adapters/local/vault-store.ts'
 import { loadSettings, saveSettings } from '../adapters/local/settings-store.ts'
 import { loadHealth, saveHealth } from '../adapters/local/health-store.ts'
@@ -50,6 +51,7 @@ let opened: Promise<Layr> | undefined
 export function openLayr(options: OpenOptions = {}): Promise<Layr> {
   opened ??= (async () => {
     const records = await openIdbRecordStore(options.filesDb ?? 'layr-files')
+    const uploads = await openIdbUploadJournal(`${options.filesDb ?? 'layr-files'}-uploads`)
     return createLayr(
       {
         records,
@@ -62,6 +64,7 @@ export function openLayr(options: OpenOptions = {}): Promise<Layr> {
         encoder: () => workerEncoder(),
         ...(navigator.storage?.persist ? { persistStorage: () => navigator.storage.persist() } : {}),
         hostDb: options.hostDb ?? 'layr-host',
+        uploads,
       },
       { autostart: options.autostart !== false },
     )

@@ -13,7 +13,9 @@ import type { StoredSettings } from '../adapters/local/settings-store.ts'
 import type { EncoderFactory } from '../core/pipeline/segment-encoder.ts'
 import type { ShareHost } from '../net/share/host.ts'
 import type { PeerNetwork } from '../ports/peer-network.ts'
-import { backupFile, deleteShares, restoreFile } from '../transfer/index.ts'
+import { backupFile, deleteShares, deleteSigned, FileChangedError, renewLeases, restoreFile, type ResumeState } from '../transfer/index.ts'
+import { BackupJournal, NeedFileError, readHandle, type BackupStart } from './backups.ts'
+import type { RedundancyPolicy } from '../core/erasure/index.ts'
 import { FileNotFoundError, ManifestRepository } from '../manifests/repository.ts'
 import type { LayrParts } from './parts.ts'
 import { periodic } from './services.ts'
@@ -96,6 +98,11 @@ class LayrClient implements Layr {
   #host: ShareHost | undefined
   /** Keeps this vault's file list on the network as record peers come and go: 5 s after the network is up, then about every 10 minutes. */
   readonly #sync = periodic(() => this.syncFiles(), { firstMs: 5000, everyMs: 10 * 60_000 })
+  /** Renews this owner's leases on every share of its files: 30 s after the network is up, then about every 12 hours. */
+  readonly #leases: ReturnType<typeof periodic>
+  /** Drops hosted shares whose leases ended: 10 s after hosting starts, then about every hour. */
+  readonly #expiry = periodic(() => this.#host?.expire() ?? Promise.resolve(), { firstMs: 10_000, everyMs: 3600_000 })
+  readonly #backups: BackupJournal
   #persisted: boolean | undefined
   #ready: Promise<void> = Promise.resolve()
   #startError: { name: string; message: string } | undefined
@@ -116,6 +123,8 @@ class LayrClient implements Layr {
     this.#locked = locked
     this.#hasPassphrase = locked !== undefined
     this.#settings = parts.settings.load()
+    this.#backups = new BackupJournal(parts.uploads, parts.now ?? Date.now)
+    this.#leases = periodic(() => this.#renewAll(), parts.renewal ?? { firstMs: 30_000, everyMs: 12 * 3600_000 })
     this.#maintenance = new Maintenance({
       vault: () => this.#requireVault(),
       manifests: () => this.#manifests(),
@@ -240,6 +249,7 @@ class LayrClient implements Layr {
       start: (quota) => self.#startHosting(quota),
       stop: async () => {
         self.#save({ hostingEnabled: false })
+        self.#expiry.stop()
         self.#host = undefined
         await self.parts.peers.unhost()
       },
@@ -337,6 +347,16 @@ class LayrClient implements Layr {
   #startServices(): void {
     this.#sync.start()
     this.#loop.start()
+    this.#leases.start()
+  }
+
+  /** Renews the leases on every share of this vault's files, at every holder, to the owner's term. */
+  async #renewAll(): Promise<void> {
+    const vault = this.#requireVault()
+    const holdings = (await this.#liveManifests()).flatMap((m) =>
+      m.segments.flatMap((seg) => seg.shares.flatMap((sh) => sh.holders.map((peer) => ({ peer, key: sh.key })))),
+    )
+    if (holdings.length > 0) await renewLeases(await this.#net(), vault, holdings, this.#settings.leaseMs)
   }
 
   /** Runs one of the owner's own transfers; repair waits until none runs. */
@@ -377,6 +397,7 @@ class LayrClient implements Layr {
       throw err
     }
     this.#host.setQuota(this.#settings.quota)
+    this.#expiry.start()
     if (this.#persisted === undefined && this.parts.persistStorage) {
       this.#persisted = await this.parts.persistStorage().catch(() => false)
     }
@@ -398,8 +419,8 @@ class LayrClient implements Layr {
       persisted: this.#persisted,
       role: this.parts.peers.role,
       error: this.#hostError,
-      expiring: { within: EXPIRING_WITHIN_MS, shares: 0, bytes: 0, next: undefined },
-      expired: 0,
+      expiring: { within: EXPIRING_WITHIN_MS, ...(host ? await host.expiring(EXPIRING_WITHIN_MS) : { shares: 0, bytes: 0, next: undefined }) },
+      expired: host?.counters.expired ?? 0,
     }
   }
 
@@ -454,30 +475,97 @@ class LayrClient implements Layr {
   }
 
   async #backup(file: File | Blob, options: BackupJobOptions & { name?: string }): Promise<FileEntry> {
+    this.#requireVault()
+    const policy = makePolicy({ k: this.#settings.k, n: this.#settings.n })
+    const name = options.name ?? (file instanceof File ? file.name : 'untitled')
+    const start: BackupStart = {
+      name,
+      type: file.type,
+      size: file.size,
+      lastModified: file instanceof File ? file.lastModified : 0,
+      k: policy.k,
+      n: policy.n,
+      shareSize: DEFAULT_SHARE_SIZE,
+      ...(options.handle ? { handle: options.handle } : {}),
+    }
+    return this.#place(file, policy, name, this.#backups.hooks({ start }), undefined, options)
+  }
+
+  async interrupted(): Promise<InterruptedBackup[]> {
+    return this.#backups.interrupted()
+  }
+
+  resumeBackup(id: string, file?: File | Blob, options: BackupJobOptions = {}): Promise<FileEntry> {
+    return this.#userJob(async () => {
+      const vault = this.#requireVault()
+      const entry = await this.#backups.get(id)
+      let blob = file
+      if (!blob) {
+        if (!entry.handle) throw new NeedFileError(`Pick “${entry.name}” again to go on with its backup.`)
+        blob = await readHandle(entry.handle)
+      }
+      const lastModified = blob instanceof File ? blob.lastModified : 0
+      if (blob.size !== entry.size || (entry.lastModified > 0 && lastModified > 0 && lastModified !== entry.lastModified)) {
+        throw new FileChangedError(
+          `This is not the file the backup began with: “${entry.name}” had ${entry.size} bytes, last changed ${new Date(entry.lastModified).toLocaleString()}. Pick that file, or discard the interrupted backup and back this one up anew.`,
+        )
+      }
+      const resume = await this.#backups.resumeState(entry, vault)
+      return this.#place(blob, makePolicy({ k: entry.k, n: entry.n }), entry.name, this.#backups.hooks({ entry }), resume, options)
+    })
+  }
+
+  async discardBackup(id: string, options: { onProgress?: (e: RemoveProgress) => void } = {}): Promise<RemoveReport> {
+    const vault = this.#requireVault()
+    const entry = await this.#backups.get(id)
+    const report = await deleteSigned(await this.#net(), vault, this.#backups.discardJobs(entry), options.onProgress)
+    await this.#backups.forget(id)
+    return { ...report, recordCopies: 0 }
+  }
+
+  /** Places a file (fresh, or resumed from its journal), saves its manifest, and renews its leases to the owner's term. */
+  async #place(
+    file: File | Blob,
+    policy: RedundancyPolicy,
+    name: string,
+    journal: ReturnType<BackupJournal['hooks']>,
+    resume: ResumeState | undefined,
+    options: BackupJobOptions,
+  ): Promise<FileEntry> {
     const vault = this.#requireVault()
     const manifests = this.#manifests()
     const { onProgress, signal } = options
-    const policy = makePolicy({ k: this.#settings.k, n: this.#settings.n })
     onProgress?.({ type: 'stage', stage: 'finding-hosts' })
-    const net = await this.#net()
-    let encoding = false
-    const manifest = await backupFile(net, vault, file, {
-      policy,
-      encoder: (this.#encoder ??= this.parts.encoder()),
-      preference: this.#maintenance.preference,
-      ...(signal ? { signal } : {}),
-      name: options.name ?? (file instanceof File ? file.name : 'untitled'),
-      onProgress: (e) => {
-        if (!encoding && e.type === 'place:hosts') {
-          encoding = true
+    let manifest: FileManifest
+    let net: PeerNetwork
+    try {
+      net = await this.#net()
+      let encoding = false
+      manifest = await backupFile(net, vault, file, {
+        policy,
+        encoder: (this.#encoder ??= this.parts.encoder()),
+        preference: this.#maintenance.preference,
+        ...(signal ? { signal } : {}),
+        name,
+        journal,
+        ...(resume ? { resume } : {}),
+        onProgress: (e) => {
+          if (!encoding && e.type === 'place:hosts') {
+            encoding = true
+            onProgress?.(e)
+            onProgress?.({ type: 'stage', stage: 'encrypting' })
+            return
+          }
           onProgress?.(e)
-          onProgress?.({ type: 'stage', stage: 'encrypting' })
-          return
-        }
-        onProgress?.(e)
-        if (e.type === 'encode:done') onProgress?.({ type: 'stage', stage: 'placing' })
-      },
-    })
+          if (e.type === 'encode:done') onProgress?.({ type: 'stage', stage: 'placing' })
+        },
+      })
+    } catch (err) {
+      // A fresh backup took back what it placed; a resumed one keeps it, for Resume or Discard.
+      if (resume) journal.stop()
+      else await journal.done()
+      throw err
+    }
     onProgress?.({ type: 'stage', stage: 'saving-manifest' })
     let saved: Awaited<ReturnType<ManifestRepository['save']>>
     try {
@@ -485,8 +573,13 @@ class LayrClient implements Layr {
     } catch (err) {
       // Without a saved manifest nothing could ever find or delete these shares: take them back.
       await deleteShares(net, vault, manifest).catch(() => {})
+      await journal.done()
       throw err
     }
+    // The shares were stored under a short lease: now that a manifest names them, the owner's term.
+    const holdings = manifest.segments.flatMap((seg) => seg.shares.flatMap((sh) => sh.holders.map((peer) => ({ peer, key: sh.key }))))
+    await renewLeases(net, vault, holdings, this.#settings.leaseMs).catch(() => {})
+    await journal.done()
     const published = await manifests.publish(saved.record, net, signal ? { signal } : {})
     onProgress?.({ type: 'manifest:saved', copies: published.peers.length })
     onProgress?.({ type: 'stage', stage: 'done' })
@@ -550,18 +643,6 @@ class LayrClient implements Layr {
     this.#maintenance.forget(fileId)
     const report = await deleteShares(net, vault, manifest, options.onProgress ? { onProgress: options.onProgress } : {})
     return { ...report, recordCopies: published.peers.length }
-  }
-
-  async interrupted(): Promise<InterruptedBackup[]> {
-    return []
-  }
-
-  async resumeBackup(id: string): Promise<FileEntry> {
-    throw new InvalidInputError(`Resuming backup ${id} is not built yet.`)
-  }
-
-  async discardBackup(id: string): Promise<RemoveReport> {
-    throw new InvalidInputError(`Discarding backup ${id} is not built yet.`)
   }
 
   async placement(fileId: string): Promise<string[][]> {

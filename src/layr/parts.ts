@@ -9,6 +9,7 @@ import type { ShareHost } from '../net/share/host.ts'
 import type { NetworkStatus } from '../net/status.ts'
 import type { PeerNetwork } from '../ports/peer-network.ts'
 import type { RecordStore } from '../ports/record-store.ts'
+import type { UploadJournal } from '../ports/upload-journal.ts'
 import type { StoredVault } from '../adapters/local/vault-store.ts'
 import type { StoredSettings } from '../adapters/local/settings-store.ts'
 import type { FileHealth } from './api.ts'
@@ -59,4 +60,10 @@ export interface LayrParts {
   readonly persistStorage?: () => Promise<boolean>
   /** Where hosted shares are kept (the host's database name). */
   readonly hostDb: string
+  /** Backups being placed, as far as they got (so an interrupted one can be resumed or discarded). */
+  readonly uploads: UploadJournal
+  /** When the owner's leases are renewed: first after the network is up, then every (default 30 s, 12 h; tests shorten it). */
+  readonly renewal?: { readonly firstMs: number; readonly everyMs: number }
+  /** The device's clock (tests move it); default Date.now. */
+  readonly now?: () => number
 }
