@@ -101,9 +101,10 @@ function pageScript(binding: string): void {
     const { source: _source, messageId, ...request } = data
     const ask = (window as unknown as Record<string, (r: unknown) => Promise<Record<string, unknown>>>)[binding]
     if (!ask) return
-    void ask(request).then((answer) =>
-      window.postMessage({ source: 'FREIGHTER_EXTERNAL_MSG_RESPONSE', messagedId: messageId, ...answer }, window.location.origin),
-    )
+    // A failure in Node (a test's `decide` throwing) still gets an answer, as an internal error, rather than a hang.
+    void ask(request)
+      .catch((err: unknown) => ({ apiError: { code: -1, message: `The stand-in wallet failed: ${String(err)}` }, error: String(err) }))
+      .then((answer) => window.postMessage({ source: 'FREIGHTER_EXTERNAL_MSG_RESPONSE', messagedId: messageId, ...answer }, window.location.origin))
   })
 }
 
