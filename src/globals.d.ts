@@ -19,6 +19,8 @@ declare global {
     layrAdapters: { createWorkerHasher: typeof createWorkerHasher; workerEncoder: typeof workerEncoder }
     /** Test harness, loaded on demand by end-to-end tests only. */
     layrTesting: () => Promise<typeof import('./testing/browser-harness.ts')>
+    /** The Freighter wallet adapter (the real freighter-api), loaded on demand; e2e/wallet.spec.ts drives it with the stand-in wallet until the Wallet view uses it. */
+    layrWallet: () => Promise<typeof import('./adapters/wallet/freighter.ts')>
     /** This tab's network node (src/net/runtime.ts). */
     layrNet: LayrNet
     /** This tab's Layr facade (src/layr/api.ts), the same object the UI uses; set once opened. */

@@ -1,6 +1,6 @@
 /**
  * The handles end-to-end tests (e2e/) and the browser console drive a page through:
- * `window.layrCore`, `layrAdapters`, `layrTesting`, `layrNet`, `layrReady` and `layr`.
+ * `window.layrCore`, `layrAdapters`, `layrTesting`, `layrWallet`, `layrNet`, `layrReady` and `layr`.
  *
  * Only builds made for tests (`vite build --mode e2e`, into dist-e2e/) and the dev server call
  * this; main.ts calls it behind `import.meta.env.LAYR_TEST_HOOKS`, which is `false` in
@@ -17,6 +17,7 @@ export function exposeTestHooks(ready: Promise<Layr>): void {
   window.layrCore = core
   window.layrAdapters = { createWorkerHasher, workerEncoder }
   window.layrTesting = () => import('./browser-harness.ts')
+  window.layrWallet = () => import('../adapters/wallet/freighter.ts')
   window.layrNet = net
   window.layrReady = ready.then((l) => (window.layr = l))
 }
