@@ -168,7 +168,7 @@ export interface InterruptedBackup {
   readonly id: string
   readonly name: string
   readonly size: number
-  /** The file's lastModified when the backup began (a picked file must match it, and its size). */
+  /** The file's lastModified when the backup began (to help the user pick the same file; its size must match). */
   readonly lastModified: number
   /** Milliseconds since the epoch. */
   readonly startedAt: number

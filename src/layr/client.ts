@@ -504,10 +504,12 @@ class LayrClient implements Layr {
         if (!entry.handle) throw new NeedFileError(`Pick “${entry.name}” again to go on with its backup.`)
         blob = await readHandle(entry.handle)
       }
-      const lastModified = blob instanceof File ? blob.lastModified : 0
-      if (blob.size !== entry.size || (entry.lastModified > 0 && lastModified > 0 && lastModified !== entry.lastModified)) {
+      // The size must match; the contents are checked segment by segment as they are encoded again
+      // (backupFile: FileChangedError before anything of a changed segment is sent). A copy of the
+      // same file with another date is the same file.
+      if (blob.size !== entry.size) {
         throw new FileChangedError(
-          `This is not the file the backup began with: “${entry.name}” had ${entry.size} bytes, last changed ${new Date(entry.lastModified).toLocaleString()}. Pick that file, or discard the interrupted backup and back this one up anew.`,
+          `This is not the file the backup began with: “${entry.name}” had ${entry.size} bytes, this one has ${blob.size}. Pick that file, or discard the interrupted backup and back this one up anew.`,
         )
       }
       const resume = await this.#backups.resumeState(entry, vault)
