@@ -100,4 +100,74 @@ describe('the facade, composed from memory parts on the grid', () => {
     expect((await a.placement(entry.id)).flat()).not.toContain(gone)
     expect((await a.files())[0]!.health).toMatchObject({ verified: 3, needsRepair: false })
   })
+
+  it('spreads a reduced file out by itself once a host joins: quietly nothing while there is none, then 3 distinct hosts a segment', async () => {
+    const g = new Grid(3) // this tab and two hosts: k = 2, n = 3 doubles a share of every segment
+    g.now = Date.now()
+    const p = { ...parts(g, 'peer-0'), maintenance: { tickMs: 50, auditEveryMs: 100, retryMs: 100 } }
+    const a = await createLayr(p, { autostart: true })
+    await a.ready
+    await a.vault.create()
+    const data = patternBytes(200_000, 7)
+    const events: MaintenanceEvent[] = []
+    a.maintenance.subscribe((e) => void events.push(e))
+    const entry = await a.backup(new Blob([data]), { name: 'reduced.bin' })
+    const before = await a.placement(entry.id)
+    for (const seg of before) expect(new Set(seg).size).toBe(2)
+    expect((await a.files())[0]!.placedSurvives).toBe(0)
+
+    // Audit rounds come and go; with no new host nothing moves, and it is no repair nor a failure.
+    const checked = (count: number) =>
+      new Promise<void>((resolve) => {
+        const off = a.maintenance.subscribe((e) => {
+          if (e.type === 'check:done' && --count === 0) (off(), resolve())
+        })
+      })
+    await checked(3)
+    expect(events.filter((e) => e.type.startsWith('repair:'))).toEqual([])
+    expect(await a.placement(entry.id)).toEqual(before)
+    expect((await a.files())[0]!.health).toMatchObject({ verified: 3, survives: 0, failed: 0 })
+    expect((await a.files())[0]!.health?.repair).toBeUndefined()
+
+    g.add('peer-3')
+    const done = await new Promise<MaintenanceEvent>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('the loop did not spread the file out within 20 s')), 20_000)
+      const off = a.maintenance.subscribe((e) => {
+        if (e.type === 'repair:done' || e.type === 'repair:failed') (off(), clearTimeout(t), resolve(e))
+      })
+    })
+    expect(done).toMatchObject({ type: 'repair:done', fileId: entry.id, unplaced: 0 })
+    const after = await a.placement(entry.id)
+    for (const seg of after) expect(new Set(seg).size).toBe(3)
+    const [f] = await a.files()
+    expect(f!.placedSurvives).toBe(1)
+    expect(f!.health).toMatchObject({ verified: 3, survives: 1, needsRepair: false })
+    // The doubled-up hosts dropped what moved: the grid holds exactly the file's shares.
+    let held = 0
+    for (const peer of g.peers) held += (await peer.shares.usage()).shares
+    expect(held).toBe(after.flat().length)
+    expect(await collect((sink) => a.restore(entry.id, sink))).toEqual(data)
+  })
+
+  it('Repair now spreads a reduced file out when a host has joined, and with none moves nothing and fails nothing', async () => {
+    const g = new Grid(3)
+    g.now = Date.now()
+    const a = await createLayr(parts(g, 'peer-0'), { autostart: false })
+    await a.vault.create()
+    const data = patternBytes(300_000, 8)
+    const entry = await a.backup(new Blob([data]), { name: 'now.bin' })
+    const before = await a.placement(entry.id)
+    const none = await a.repair(entry.id)
+    expect(none).toMatchObject({ placed: 0, unplaced: 0, health: { survives: 0, failed: 0 } })
+    expect(none.health.repair?.error).toBeUndefined()
+    expect(await a.placement(entry.id)).toEqual(before)
+
+    g.add('peer-3')
+    const report = await a.repair(entry.id)
+    expect(report.placed).toBe(before.length) // one doubled share a segment
+    expect(report.health).toMatchObject({ verified: 3, survives: 1 })
+    for (const seg of await a.placement(entry.id)) expect(new Set(seg).size).toBe(3)
+    expect((await a.files())[0]!.placedSurvives).toBe(1)
+    expect(await collect((sink) => a.restore(entry.id, sink))).toEqual(data)
+  })
 })

@@ -132,6 +132,7 @@ class LayrClient implements Layr {
       health: parts.health,
       reputation: parts.reputation,
       lostAfterMs: () => this.#settings.lostAfterMs,
+      leaseMs: () => this.#settings.leaseMs,
       idle: () => this.#userIdle?.promise ?? Promise.resolve(),
       ...(parts.maintenance ? { timing: parts.maintenance } : {}),
     })

@@ -2,13 +2,15 @@
  * What keeps an owner's files alive while a tab of theirs is open: audit rounds on a schedule
  * (each share once a day, files with an unreachable or failing holder every few hours), the
  * reputation of every host they use, and repair when a segment's counted shares fall below its
- * threshold. Check now and Repair now run the same steps on demand. Repair is paced (a bandwidth
- * limit) and waits while the owner's own backups and restores run.
+ * threshold, or, for a file placed with reduced redundancy (a host holding several shares of a
+ * segment), spreading it out once new hosts appear. Check now and Repair now run the same steps on
+ * demand. Repair is paced (a bandwidth limit) and waits while the owner's own backups and restores
+ * run.
  */
 import { toHex } from '../core/bytes.ts'
 import { LayrError, type FileManifest, type RedundancyPolicy } from '../core/index.ts'
 import { recordAudit, recordOnline, hostPreference, type HostReputation } from '../core/audit/index.ts'
-import { fileVerdict, survivableLosses, type ShareCheck } from '../core/repair/index.ts'
+import { fileSpread, fileVerdict, survivableLosses, type ShareCheck } from '../core/repair/index.ts'
 import type { Vault } from '../core/vault/index.ts'
 import type { ManifestRepository } from '../manifests/repository.ts'
 import type { PeerNetwork } from '../ports/peer-network.ts'
@@ -46,6 +48,8 @@ export interface MaintenanceDeps {
   readonly reputation: Kept<Map<string, HostReputation>>
   /** The wait before an unreachable host's shares count as lost (the user's setting). */
   readonly lostAfterMs: () => number
+  /** The owner's lease term, for the shares repair places (default DEFAULT_LEASE_MS). */
+  readonly leaseMs?: () => number
   /** Resolves when none of the owner's own backups or restores is running. */
   readonly idle: () => Promise<void>
   readonly now?: () => number
@@ -118,9 +122,12 @@ export class Maintenance {
       if (this.#running.has(id)) continue
       await this.#exclusive(id, 'check', async () => {
         const { health, checks } = await this.#round(m, {})
-        if (!health.needsRepair || !health.repairable) return
+        // A file below its threshold is repaired (and spread out in the same pass); one that is only
+        // placed with reduced redundancy is spread out quietly: without new hosts nothing happens.
+        const repair = health.needsRepair && health.repairable
+        if (!repair && (health.needsRepair || !fileSpread(m, checks).some((s) => s.length > 0))) return
         this.#running.set(id, 'repair')
-        await this.#repairWith(m, checks, { force: false })
+        await this.#repairWith(m, checks, { force: false, quiet: !repair })
       }).catch(() => {
         // kept in the file's health (repair.error), and tried again at a later turn
       })
@@ -145,15 +152,25 @@ export class Maintenance {
     })
   }
 
+  /**
+   * `quiet`: the loop spreading out a reduced file, which is no repair the owner needs to see
+   * unless a share moves: until then no repair events, and when nothing moved (no new host) the
+   * file's health keeps the last repair as it was.
+   */
   async #repairWith(
     m: FileManifest,
     checks: ShareCheck[][],
-    options: { force?: boolean; onProgress?: (e: RepairProgress) => void; signal?: AbortSignal },
+    options: { force?: boolean; quiet?: boolean; onProgress?: (e: RepairProgress) => void; signal?: AbortSignal },
   ): Promise<RepairReport> {
     const fileId = toHex(m.fileId)
     const net = await this.deps.net()
     const vault = this.deps.vault()
-    this.#emit({ type: 'repair:start', fileId })
+    let started = false
+    const start = (): void => {
+      if (!started) this.#emit({ type: 'repair:start', fileId })
+      started = true
+    }
+    if (!options.quiet) start()
     try {
       const result = await repairFile(net, vault, m, {
         policy: policyOf(m),
@@ -161,15 +178,21 @@ export class Maintenance {
         now: this.#now(),
         // "Repair now" does not wait for hosts that are away: the owner asked for the file to be whole now.
         lostAfterMs: options.force === false ? this.deps.lostAfterMs() : 0,
+        ...(this.deps.leaseMs ? { lease: this.deps.leaseMs() } : {}),
         force: options.force ?? true,
         preference: this.preference,
         throttle: (bytes, signal) => this.#pace(bytes, signal),
         onProgress: (e) => {
           options.onProgress?.(e)
-          if (e.type === 'repair:share') this.#emit({ type: 'repair:progress', fileId, done: e.done, total: e.total })
+          if (e.type !== 'repair:share') return
+          start()
+          this.#emit({ type: 'repair:progress', fileId, done: e.done, total: e.total })
         },
         ...(options.signal ? { signal: options.signal } : {}),
       })
+      const kept = this.#health.get(fileId)
+      if (options.quiet && result.moves.size === 0 && kept) return { placed: 0, unplaced: result.unplaced, health: kept }
+      start()
       let next = m
       if (result.moves.size > 0) {
         await this.deps.manifests().revise(fileId, (cur) => applyRepair(cur, result.moves), net)

@@ -7,14 +7,19 @@
  * the change to write as the manifest's next revision (manifests/repository.ts), then the old
  * holders that failed are asked to delete theirs.
  *
+ * The same pass spreads out a file placed with reduced redundancy (core/repair spreadShares): a
+ * verified share on a host that holds another share of its segment is fetched from that host,
+ * checked against its root, stored on a host holding none of the segment, and deleted from the
+ * doubled-up host once the new revision is saved. With no such host it stays: not a failure.
+ *
  * Repair never makes a file worse: a segment that has fewer than k verified shares stops the
  * whole repair before anything moves (RepairImpossibleError); a share that finds no new host
  * keeps its old holder, and the result says how many could not be placed.
  */
 import { DEFAULT_LEASE_MS } from '../core/lease/index.ts'
-import { LayrError, createReedSolomon, merkleRoot, type FileManifest, type RedundancyPolicy } from '../core/index.ts'
+import { LayrError, createReedSolomon, merkleRoot, type FileManifest, type RedundancyPolicy, type ShareEntry } from '../core/index.ts'
 import { equal, toHex } from '../core/bytes.ts'
-import { fileVerdict, type ShareCheck } from '../core/repair/index.ts'
+import { fileSpread, fileVerdict, type ShareCheck } from '../core/repair/index.ts'
 import type { Vault } from '../core/vault/index.ts'
 import { signStore } from '../net/share/auth.ts'
 import type { PeerNetwork } from '../ports/peer-network.ts'
@@ -61,13 +66,17 @@ export interface RepairOptions {
 }
 
 export interface RepairResult {
-  /** Shares rebuilt and placed on new hosts. */
+  /** Shares placed on new hosts: rebuilt, or moved to spread a segment out. */
   readonly placed: number
   /** Lost shares that found no new host (they keep their old holder). */
   readonly unplaced: number
+  /** Of `placed`, the shares moved off a host that held another share of their segment. */
+  readonly spread: number
+  /** Shares that would have spread out but found no host holding none of their segment: they stay, and that is no failure. */
+  readonly unspread: number
   /** share key (hex) → its new holder, for the next revision (see applyRepair). */
   readonly moves: ReadonlyMap<string, string>
-  /** Old holders of moved shares that answered the audit (wrongly): asked to delete after the new revision is saved. */
+  /** Old holders to ask to delete after the new revision is saved: those that answered the audit wrongly, and doubled-up hosts a share spread away from. */
   readonly stale: ReadonlyArray<{ readonly peer: string; readonly key: Uint8Array }>
 }
 
@@ -98,11 +107,15 @@ export async function repairFile(net: PeerNetwork, vault: Vault, manifest: FileM
       `Segment ${weak.index} has ${weak.s.verified} verified share(s), and ${policy.k} are needed to rebuild the others. Nothing was changed: bring its hosts back online (they may be closed tabs), then repair again.`,
     )
   }
-  const todo = urgent.length === 0 ? [] : segments.filter(({ s }) => s.lost.length > 0 && s.repairable)
+  // Every segment placed with reduced redundancy is spread out too, whether or not a rebuild runs.
+  const spreads = fileSpread(manifest, checks)
+  const todo = segments
+    .map(({ index, s }) => ({ index, s, lost: urgent.length > 0 && s.repairable ? s.lost : [], spread: spreads[index] ?? [] }))
+    .filter(({ lost, spread }) => lost.length + spread.length > 0)
   const moves = new Map<string, string>()
   const stale: Array<{ peer: string; key: Uint8Array }> = []
-  const total = todo.reduce((sum, { s }) => sum + s.lost.length, 0)
-  if (total === 0) return { placed: 0, unplaced: 0, moves, stale }
+  const total = todo.reduce((sum, { lost, spread }) => sum + lost.length + spread.length, 0)
+  if (total === 0) return { placed: 0, unplaced: 0, spread: 0, unspread: 0, moves, stale }
   onProgress?.({ type: 'repair:start', segments: todo.length, shares: total })
 
   const preference = options.preference ?? (() => 1)
@@ -112,88 +125,128 @@ export async function repairFile(net: PeerNetwork, vault: Vault, manifest: FileM
   const room = new Map(hosts.map((h) => [h.peerId, h.free]))
   const given = new Map<string, number>() // shares this repair gave each host, to spread them
   const failedHosts = new Set<string>()
+  /** New hosts for a share of `size` bytes, best first: none in `taken`, none that failed a store in this repair. */
+  const candidates = (taken: (p: string) => boolean, size: number): string[] =>
+    hosts
+      .map((h) => h.peerId)
+      .filter((p) => !taken(p) && !failedHosts.has(p) && (room.get(p) ?? 0) >= size)
+      .sort((a, b) => (given.get(a) ?? 0) - (given.get(b) ?? 0) || preference(b) - preference(a))
+  /** Stores the share on the best candidate, trying the next on failure: its new holder, or why none took it. */
+  const place = async (entry: ShareEntry, bytes: Uint8Array, taken: (p: string) => boolean): Promise<{ peer: string } | { reason: string }> => {
+    let reason = 'no host with room that holds no other share of this segment'
+    for (let tries = 0; tries < 4; tries++) {
+      const peer = candidates(taken, bytes.length)[0]
+      if (!peer) break
+      try {
+        await options.throttle?.(bytes.length, signal)
+        const store = {
+          type: 'store',
+          key: entry.key,
+          root: entry.root,
+          ...signStore(vault, entry.key, bytes.length, peer, { lease: options.lease ?? DEFAULT_LEASE_MS }),
+          bytes,
+        } as const
+        const res = await net.request(peer, store, { timeoutMs: options.storeTimeoutMs ?? 60_000, ...(signal ? { signal } : {}) })
+        if (res.status !== 'ok') throw new Error(`${res.status}: ${res.message}`)
+        room.set(peer, room.get(peer)! - bytes.length)
+        given.set(peer, (given.get(peer) ?? 0) + 1)
+        return { peer }
+      } catch (err) {
+        signal?.throwIfAborted()
+        reason = (err as Error).message
+        failedHosts.add(peer)
+      }
+    }
+    return { reason }
+  }
 
   const rs = createReedSolomon(policy.k, policy.n)
   const fetch = fetchFromHolders(net, signal)
+  /** One share's bytes from `holders`, if they come back whole and match its root. */
+  const fetchChecked = async (index: number, sh: ShareEntry, size: number, holders: readonly string[]): Promise<Uint8Array | undefined> => {
+    await options.throttle?.(size, signal)
+    const ref = { segmentIndex: index, shareIndex: sh.index, key: sh.key, root: sh.root, size, holders }
+    const bytes = await fetch(ref).catch(() => {
+      signal?.throwIfAborted()
+      return undefined
+    })
+    return bytes && bytes.length === size && equal(await merkleRoot(bytes), sh.root) ? bytes : undefined
+  }
   let done = 0
   let unplaced = 0
-  for (const [i, { index, s }] of todo.entries()) {
+  let spread = 0
+  let unspread = 0
+  for (const [i, { index, lost, spread: toSpread }] of todo.entries()) {
     signal?.throwIfAborted()
     const seg = manifest.segments[index]!
-    // k verified shares, data shares first (their order in the manifest).
     const shares: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(seg.shares.length).fill(undefined)
-    let good = 0
-    for (const sh of seg.shares) {
-      if (good >= policy.k) break
-      if (checks[index]?.[sh.index]?.state !== 'verified') continue
-      await options.throttle?.(seg.shareSize, signal)
-      const ref = { segmentIndex: index, shareIndex: sh.index, key: sh.key, root: sh.root, size: seg.shareSize, holders: sh.holders }
-      const bytes = await fetch(ref).catch(() => {
-        signal?.throwIfAborted()
-        return undefined
-      })
-      if (bytes && bytes.length === seg.shareSize && equal(await merkleRoot(bytes), sh.root)) {
-        shares[sh.index] = bytes
-        good++
-      }
-    }
-    if (good < policy.k) {
-      // Verified a moment ago, gone now: leave this segment as it is, and say so.
-      for (const j of s.lost) {
-        unplaced++
-        onProgress?.({ type: 'repair:unplaced', segmentIndex: index, shareIndex: j, reason: `only ${good} of ${policy.k} needed shares could be fetched` })
-      }
-      continue
-    }
-    const rebuilt = rs.reconstructShares(shares, s.lost)
     // Hosts of this segment's shares that stay where they are.
-    const keep = new Set(seg.shares.filter((sh) => !s.lost.includes(sh.index)).flatMap((sh) => sh.holders.slice(0, 1)))
-    for (const [j, shareIndex] of s.lost.entries()) {
-      const entry = seg.shares[shareIndex]!
-      const bytes = rebuilt[j]!
-      if (!equal(await merkleRoot(bytes), entry.root))
-        throw new RepairImpossibleError(`Segment ${index}: share ${shareIndex} rebuilt to bytes that do not match its root; nothing was changed.`)
-      let placedOn: string | undefined
-      let last = 'no host with room that holds no other share of this segment'
-      for (let tries = 0; tries < 4 && !placedOn; tries++) {
-        const candidates = hosts
-          .map((h) => h.peerId)
-          .filter((p) => !keep.has(p) && !failedHosts.has(p) && (room.get(p) ?? 0) >= bytes.length && !entry.holders.includes(p))
-          .sort((a, b) => (given.get(a) ?? 0) - (given.get(b) ?? 0) || preference(b) - preference(a))
-        const peer = candidates[0]
-        if (!peer) break
-        try {
-          await options.throttle?.(bytes.length, signal)
-          const store = {
-            type: 'store',
-            key: entry.key,
-            root: entry.root,
-            ...signStore(vault, entry.key, bytes.length, peer, { lease: options.lease ?? DEFAULT_LEASE_MS }),
-            bytes,
-          } as const
-          const res = await net.request(peer, store, { timeoutMs: options.storeTimeoutMs ?? 60_000, ...(signal ? { signal } : {}) })
-          if (res.status !== 'ok') throw new Error(`${res.status}: ${res.message}`)
-          placedOn = peer
-        } catch (err) {
-          signal?.throwIfAborted()
-          last = (err as Error).message
-          failedHosts.add(peer)
+    const keep = new Set(seg.shares.filter((sh) => !lost.includes(sh.index)).flatMap((sh) => sh.holders.slice(0, 1)))
+    if (lost.length > 0) {
+      // k verified shares, data shares first (their order in the manifest).
+      let good = 0
+      for (const sh of seg.shares) {
+        if (good >= policy.k) break
+        if (checks[index]?.[sh.index]?.state !== 'verified') continue
+        const bytes = await fetchChecked(index, sh, seg.shareSize, sh.holders)
+        if (bytes) {
+          shares[sh.index] = bytes
+          good++
         }
       }
-      if (!placedOn) {
-        unplaced++
-        onProgress?.({ type: 'repair:unplaced', segmentIndex: index, shareIndex, reason: last })
+      if (good < policy.k) {
+        // Verified a moment ago, gone now: leave this segment's lost shares as they are, and say so.
+        for (const j of lost) {
+          unplaced++
+          onProgress?.({ type: 'repair:unplaced', segmentIndex: index, shareIndex: j, reason: `only ${good} of ${policy.k} needed shares could be fetched` })
+        }
+      } else {
+        const rebuilt = rs.reconstructShares(shares, lost)
+        for (const [j, shareIndex] of lost.entries()) {
+          const entry = seg.shares[shareIndex]!
+          const bytes = rebuilt[j]!
+          if (!equal(await merkleRoot(bytes), entry.root))
+            throw new RepairImpossibleError(`Segment ${index}: share ${shareIndex} rebuilt to bytes that do not match its root; nothing was changed.`)
+          const to = await place(entry, bytes, (p) => keep.has(p) || entry.holders.includes(p))
+          if (!('peer' in to)) {
+            unplaced++
+            onProgress?.({ type: 'repair:unplaced', segmentIndex: index, shareIndex, reason: to.reason })
+            continue
+          }
+          keep.add(to.peer)
+          moves.set(toHex(entry.key), to.peer)
+          const old = entry.holders[0]
+          if (old && checks[index]?.[shareIndex]?.state === 'failed') stale.push({ peer: old, key: entry.key })
+          onProgress?.({ type: 'repair:share', segmentIndex: index, shareIndex, peer: to.peer, done: ++done, total })
+        }
+      }
+    }
+    // Spreading: a verified share moves off a host that holds another of this segment's shares, to
+    // one that holds none of them (not even a lost one's). Its bytes come from its holder, checked
+    // against its root; the holder deletes it once the new revision is saved. With no such host it
+    // stays where it is: reduced, as before, and no failure.
+    const holding = new Set(seg.shares.flatMap((sh) => sh.holders))
+    const taken = (p: string): boolean => keep.has(p) || holding.has(p)
+    for (const shareIndex of toSpread) {
+      const entry = seg.shares[shareIndex]!
+      const old = entry.holders[0]!
+      if (candidates(taken, seg.shareSize).length === 0) {
+        unspread++
         continue
       }
-      keep.add(placedOn)
-      room.set(placedOn, room.get(placedOn)! - bytes.length)
-      given.set(placedOn, (given.get(placedOn) ?? 0) + 1)
-      moves.set(toHex(entry.key), placedOn)
-      const old = entry.holders[0]
-      if (old && checks[index]?.[shareIndex]?.state === 'failed') stale.push({ peer: old, key: entry.key })
-      onProgress?.({ type: 'repair:share', segmentIndex: index, shareIndex, peer: placedOn, done: ++done, total })
+      const bytes = shares[shareIndex] ?? (await fetchChecked(index, entry, seg.shareSize, [old]))
+      const to = bytes ? await place(entry, bytes, taken) : undefined
+      if (!to || !('peer' in to)) {
+        unspread++
+        continue
+      }
+      keep.add(to.peer)
+      moves.set(toHex(entry.key), to.peer)
+      stale.push({ peer: old, key: entry.key })
+      spread++
+      onProgress?.({ type: 'repair:share', segmentIndex: index, shareIndex, peer: to.peer, done: ++done, total })
     }
     onProgress?.({ type: 'repair:segment', segmentIndex: index, done: i + 1, total: todo.length })
   }
-  return { placed: moves.size, unplaced, moves, stale }
+  return { placed: moves.size, unplaced, spread, unspread, moves, stale }
 }

@@ -114,3 +114,45 @@ export function placedSurvives(manifest: {
   }
   return worst
 }
+
+/**
+ * Which of a segment's shares to move so that its verified shares sit on distinct hosts: `holders`
+ * names each share's host (its first holder), `checks` the last round. A host holding m > 1 verified
+ * shares of the segment keeps one and gives up m − 1, the fullest host first, so that a move made
+ * with too few new hosts still helps the worst case most. Only verified shares count and move: their
+ * bytes can be fetched now and checked against their roots, and a lost share is rebuilt by repair,
+ * which places it on a host holding no other share of the segment anyway.
+ *
+ * Why a doubled host is the rule: with all n shares in place, n distinct hosts survive n − k
+ * losses (survivableLosses), and (n > k) any host holding two shares makes it fewer, since losing that
+ * host alone takes two. So "a holder holds more than one verified share" is exactly "this placement
+ * survives fewer host losses than n distinct hosts would", said without needing the lost shares'
+ * future hosts.
+ */
+export function spreadShares(holders: readonly (string | undefined)[], checks: readonly ShareCheck[]): number[] {
+  const byHost = new Map<string, number[]>()
+  holders.forEach((h, i) => {
+    if (h === undefined || checks[i]?.state !== 'verified') return
+    byHost.set(h, [...(byHost.get(h) ?? []), i])
+  })
+  // Each host keeps its first share; the others move, taken from the fullest host first.
+  const extra = [...byHost.values()].map((shares) => shares.slice(1)).filter((s) => s.length > 0)
+  const out: number[] = []
+  for (;;) {
+    const fullest = extra.reduce<number[] | undefined>((best, s) => (s.length > 0 && (!best || s.length > best.length) ? s : best), undefined)
+    if (!fullest) return out
+    out.push(fullest.pop()!)
+  }
+}
+
+/** spreadShares for every segment of a manifest (each share at its first holder). */
+export function fileSpread(
+  manifest: { readonly segments: readonly { readonly shares: readonly { readonly index: number; readonly holders: readonly string[] }[] }[] },
+  checks: readonly (readonly ShareCheck[])[],
+): number[][] {
+  return manifest.segments.map((seg, i) => {
+    const holders: (string | undefined)[] = []
+    for (const sh of seg.shares) holders[sh.index] = sh.holders[0]
+    return spreadShares(holders, checks[i] ?? [])
+  })
+}
