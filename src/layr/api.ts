@@ -67,6 +67,9 @@ export interface FileHealth {
     readonly at: number
     readonly placed: number
     readonly unplaced: number
+    /** Of `placed`, shares moved off a host that held several of a segment (not rebuilt); and such shares that found no new host. */
+    readonly spread?: number
+    readonly unspread?: number
     readonly error?: { readonly name: string; readonly message: string }
   }
 }
@@ -80,10 +83,14 @@ export interface HealthFinding {
 }
 
 export interface RepairReport {
-  /** Shares rebuilt onto new hosts. */
+  /** Shares placed on new hosts: rebuilt, or moved (`spread`). */
   readonly placed: number
   /** Lost shares that found no new host (they stay where they were). */
   readonly unplaced: number
+  /** Of `placed`, shares moved off a host that held several of their segment (a reduced placement spread out). */
+  readonly spread: number
+  /** Shares still doubled up on a host because no new host was free: not an error; the file survives fewer losses until more hosts appear. */
+  readonly unspread: number
   readonly health: FileHealth
 }
 

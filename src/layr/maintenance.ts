@@ -191,7 +191,7 @@ export class Maintenance {
         ...(options.signal ? { signal: options.signal } : {}),
       })
       const kept = this.#health.get(fileId)
-      if (options.quiet && result.moves.size === 0 && kept) return { placed: 0, unplaced: result.unplaced, health: kept }
+      if (options.quiet && result.moves.size === 0 && kept) return { placed: 0, unplaced: result.unplaced, spread: 0, unspread: result.unspread, health: kept }
       start()
       let next = m
       if (result.moves.size > 0) {
@@ -210,11 +210,11 @@ export class Maintenance {
       const before = this.#health.get(fileId)
       const health: FileHealth = {
         ...healthOf(next, after, Math.max(before?.answered ?? 0, minVerified(after)), now, this.deps.lostAfterMs(), []),
-        repair: { at: now, placed: result.placed, unplaced: result.unplaced },
+        repair: { at: now, placed: result.placed, unplaced: result.unplaced, spread: result.spread, unspread: result.unspread },
       }
       this.#set(fileId, health)
       this.#emit({ type: 'repair:done', fileId, placed: result.placed, unplaced: result.unplaced, health })
-      return { placed: result.placed, unplaced: result.unplaced, health }
+      return { placed: result.placed, unplaced: result.unplaced, spread: result.spread, unspread: result.unspread, health }
     } catch (err) {
       const error = { name: (err as Error).name, message: (err as Error).message }
       const before = this.#health.get(fileId)
