@@ -109,3 +109,18 @@ describe('repair decisions', () => {
     expect(best).toBeGreaterThan(survivableLosses(moved(uneven, [1]), 4))
   })
 })
+
+describe('what a placement survives', () => {
+  const m = (k: number, ...segments: string[][]) => ({ codec: { k }, segments: segments.map((hs) => ({ shares: hs.map((h) => ({ holders: h ? [h] : [] })) })) })
+  it.each([
+    ['k2n3 on 2 hosts, doubled up: either host takes the file', m(2, ['a', 'a', 'b']), 0],
+    ['k2n3 on 3 distinct hosts', m(2, ['a', 'b', 'c']), 1],
+    ['k4n12 on 3 hosts, 4 each', m(4, ['a', 'a', 'a', 'a', 'b', 'b', 'b', 'b', 'c', 'c', 'c', 'c']), 2],
+    ['k4n12 on 3 uneven hosts: the worst case takes the fullest first', m(4, ['a', 'a', 'a', 'a', 'a', 'a', 'b', 'b', 'b', 'b', 'c', 'c']), 1],
+    ['k4n12 on 12 distinct hosts', m(4, 'abcdefghijkl'.split('')), 8],
+    ['the weakest segment decides', m(2, ['a', 'b', 'c'], ['a', 'a', 'b']), 0],
+    ['a segment with fewer than k placed shares cannot be restored', m(2, ['a', '', '']), -1],
+    ['one host with everything survives nothing', m(2, ['a', 'a', 'a', 'a']), 0],
+    ['no segments, nothing to restore from', m(2), -1],
+  ])('%s → %s', (_label, manifest, survives) => expect(placedSurvives(manifest)).toBe(survives))
+})
