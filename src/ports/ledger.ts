@@ -186,3 +186,9 @@ function describeRejection(transaction: string, operations: readonly string[]): 
   const why = TX_MESSAGES[transaction]
   return why ? `The ledger refused the transaction: ${why} (${transaction}).` : `The ledger refused the transaction (${transaction}).`
 }
+
+/** The relay's development ledger, served on the relay's own origin (e.g. `http://127.0.0.1:8080`). */
+export function localNetwork(relayOrigin: string): LedgerNetwork {
+  const origin = relayOrigin.replace(/\/+$/, '')
+  return { kind: 'local', horizonUrl: `${origin}/ledger`, passphrase: LOCAL_PASSPHRASE, friendbotUrl: `${origin}/ledger/friendbot` }
+}
