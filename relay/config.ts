@@ -5,13 +5,27 @@ export interface RelayConfig {
   readonly port: number
   /** The built app (vite build output) served over HTTP. */
   readonly staticDir: string
+  /** The local development ledger under /ledger (relay/ledger/), or undefined when it is off. */
+  readonly ledger?: LedgerConfig
+}
+
+export interface LedgerConfig {
+  /** Where its state is kept (JSON, rewritten atomically after every change). */
+  readonly file: string
+  /** Serve POST /ledger/_clock so end-to-end tests can move its clock. Never on by default. */
+  readonly testClock: boolean
 }
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
 }
 
-/** Reads LAYR_HOST / LAYR_PORT; everything has an embedded default so `npm start` needs no setup. */
+/**
+ * Reads LAYR_HOST / LAYR_PORT / LAYR_STATIC_DIR and the dev ledger's LAYR_LEDGER (`local`, the
+ * default, or `off`), LAYR_LEDGER_FILE (default .layr/dev-ledger.json) and LAYR_LEDGER_TEST_CLOCK
+ * (`1` serves POST /ledger/_clock; for test builds only). Everything has an embedded default so
+ * `npm start` needs no setup.
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig {
   const host = env.LAYR_HOST?.trim() || '127.0.0.1'
   const portText = env.LAYR_PORT?.trim() || '8080'
@@ -20,5 +34,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
     throw new ConfigError(`LAYR_PORT must be a port number from 0 to 65535, got "${portText}".`)
   }
   const staticDir = resolve(env.LAYR_STATIC_DIR?.trim() || 'dist')
-  return { host, port, staticDir }
+  const ledgerMode = env.LAYR_LEDGER?.trim() || 'local'
+  if (ledgerMode !== 'local' && ledgerMode !== 'off') throw new ConfigError(`LAYR_LEDGER must be "local" or "off", got "${ledgerMode}".`)
+  const clock = env.LAYR_LEDGER_TEST_CLOCK?.trim() || '0'
+  if (clock !== '0' && clock !== '1') throw new ConfigError(`LAYR_LEDGER_TEST_CLOCK must be 0 or 1, got "${clock}".`)
+  const ledger = ledgerMode === 'local' ? { file: resolve(env.LAYR_LEDGER_FILE?.trim() || '.layr/dev-ledger.json'), testClock: clock === '1' } : undefined
+  return { host, port, staticDir, ...(ledger ? { ledger } : {}) }
 }

@@ -24,6 +24,8 @@ export interface HttpOptions {
   readonly staticDir: string
   /** Extra routes by exact path, e.g. '/health'. */
   readonly routes: ReadonlyMap<string, RouteHandler>
+  /** Routes for a path and everything under it, e.g. '/ledger' for '/ledger' and '/ledger/accounts/…'. */
+  readonly prefixes?: ReadonlyMap<string, RouteHandler>
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -51,6 +53,9 @@ async function handle(options: HttpOptions, req: IncomingMessage, res: ServerRes
   const url = new URL(req.url ?? '/', 'http://relay.invalid')
   const route = options.routes.get(url.pathname)
   if (route) return route(req, res)
+  for (const [prefix, handler] of options.prefixes ?? []) {
+    if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) return handler(req, res)
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end()
     return

@@ -3,6 +3,8 @@ import type { ServerResponse } from 'node:http'
 import { createHttpServer, sendJson, type RouteHandler } from './http.ts'
 import type { RelayConfig } from './config.ts'
 import { p2pConfigFromEnv, startRelayP2P, type P2PConfig, type RelayP2P } from './p2p.ts'
+import { openLedgerFile, type LedgerFile } from './ledger/store.ts'
+import { LEDGER_PREFIX, ledgerHandler } from './ledger/horizon.ts'
 
 export interface RunningRelay {
   readonly url: string
@@ -11,6 +13,10 @@ export interface RunningRelay {
   readonly peerId: string
   /** Dialable WebSocket multiaddrs on the same port as the HTTP server. */
   readonly multiaddrs: readonly string[]
+  /** The dev ledger's Horizon URL (…/ledger), when it runs. */
+  readonly ledgerUrl?: string
+  /** The dev ledger itself (in-process access for tests), when it runs. */
+  readonly ledger?: LedgerFile
   stop(): Promise<void>
 }
 
@@ -20,8 +26,9 @@ function sendText(res: ServerResponse, status: number, type: string, body: strin
 }
 
 /**
- * Starts the HTTP server (app, /health, /bootstrap.json, /metrics), then the libp2p node on the
- * same port: WebSocket upgrades on the HTTP server go to libp2p.
+ * Starts the HTTP server (app, /health, /bootstrap.json, /metrics and, unless it is off, the dev
+ * ledger under /ledger), then the libp2p node on the same port: WebSocket upgrades on the HTTP
+ * server go to libp2p.
  */
 export async function startRelay(config: RelayConfig, p2pConfig: P2PConfig = p2pConfigFromEnv()): Promise<RunningRelay> {
   const startedAt = Date.now()
@@ -45,7 +52,10 @@ export async function startRelay(config: RelayConfig, p2pConfig: P2PConfig = p2p
       },
     ],
   ])
-  const server = createHttpServer({ staticDir: config.staticDir, routes })
+  const ledger = config.ledger ? await openLedgerFile(config.ledger.file) : undefined
+  const prefixes = new Map<string, RouteHandler>()
+  if (ledger && config.ledger) prefixes.set(LEDGER_PREFIX, ledgerHandler({ ledger: ledger.ledger, flush: ledger.flush, testClock: config.ledger.testClock }))
+  const server = createHttpServer({ staticDir: config.staticDir, routes, prefixes })
   server.on('upgrade', (req, socket, head) => {
     if (p2p) p2p.handleUpgrade(req, socket, head)
     else socket.destroy()
@@ -67,6 +77,7 @@ export async function startRelay(config: RelayConfig, p2pConfig: P2PConfig = p2p
     p2p = await startRelayP2P({ config: p2pConfig, host: config.host, port })
   } catch (err) {
     await closeHttp()
+    await ledger?.close()
     throw err
   }
   const running = p2p
@@ -76,9 +87,11 @@ export async function startRelay(config: RelayConfig, p2pConfig: P2PConfig = p2p
     port,
     peerId: running.peerId,
     multiaddrs: running.multiaddrs(),
+    ...(ledger ? { ledger, ledgerUrl: `http://${shownHost}:${port}${LEDGER_PREFIX}` } : {}),
     stop: async () => {
       await running.stop().catch((err: unknown) => console.error('relay: libp2p stop failed', err))
       await closeHttp()
+      await ledger?.close().catch((err: unknown) => console.error('relay: writing the dev ledger failed', err))
     },
   }
 }
