@@ -74,7 +74,9 @@ export class FilesState {
       onChange: () => (this.uploads = this.#queue.views()),
       onDone: (entry) => {
         this.#upsert(entry)
-        this.notice = `${entry.name} is backed up on ${plural(entry.hosts.length, 'host')}.`
+        this.notice =
+          `${entry.name} is backed up on ${plural(entry.hosts.length, 'host')}.` +
+          (entry.placedSurvives < 1 ? ' It survives no host loss yet: open Layr on more devices or wait for more hosts.' : '')
         this.#fresh.push(entry.id)
         if (this.#queue.tasks.every((t) => t.settled)) this.#afterBatch()
       },
