@@ -8,7 +8,7 @@
  * repairs by itself, so a repair the person never asked for shows its progress here too.
  */
 import type { FileEntry, Layr, MaintenanceEvent, PeerPlacement } from '../layr/api.ts'
-import { describeError, type Problem } from './errors.ts'
+import { describeError, describeFailure, type Problem } from './errors.ts'
 import { ActivityTracker, describeAuditFigures, type Activity } from './health.ts'
 import { RestoreTask, chooseSaveTarget, type RestoreView } from './restore.ts'
 import { UploadQueue, type UploadView } from './uploads.ts'
@@ -275,8 +275,9 @@ export class FilesState {
           : '')
       this.problem = undefined
     } catch (err) {
-      this.problem = describeError(err)
+      // The list again first (refresh clears the page's problem), then why the delete failed.
       await this.refresh()
+      this.problem = describeFailure('delete', err)
     } finally {
       this.removing = undefined
     }

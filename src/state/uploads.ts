@@ -5,7 +5,7 @@
  * runs under Vitest; FilesState mirrors `views()` into $state.
  */
 import type { BackupJobOptions, FileEntry } from '../layr/api.ts'
-import { describeError, isCancellation, type Problem } from './errors.ts'
+import { describeFailure, isCancellation, type Problem } from './errors.ts'
 import { BackupTracker, type UploadSnapshot } from './progress.ts'
 
 export type BackupFn = (file: Blob, options: BackupJobOptions & { name?: string }) => Promise<FileEntry>
@@ -91,7 +91,7 @@ export class UploadTask {
     } catch (err) {
       const cancelled = this.#controller.signal.aborted || isCancellation(err)
       this.#tracker.fail(cancelled)
-      this.#problem = cancelled ? undefined : describeError(err)
+      this.#problem = cancelled ? undefined : describeFailure('backup', err)
     }
     this.#changed()
   }
