@@ -79,10 +79,14 @@ export class BackupTracker {
   #manifestCopies: number | undefined
   readonly #meter = new RateMeter()
 
-  /** `n`: shares per segment of the policy the backup runs with; `bytesTotal`: the file's size. */
-  constructor(n: number, bytesTotal: number) {
+  /**
+   * `n`: shares per segment of the policy the backup runs with; `bytesTotal`: the file's size;
+   * `placed`: shares that already landed (a resumed backup places only the others).
+   */
+  constructor(n: number, bytesTotal: number, placed = 0) {
     this.#n = n
     this.#bytesTotal = bytesTotal
+    this.#sharesPlaced = placed
   }
 
   get stage(): UploadStage {
@@ -179,7 +183,7 @@ export class BackupTracker {
       bytesTotal: this.#bytesTotal,
       segments: this.#segments,
       segmentsEncoded: this.#segmentsEncoded,
-      sharesPlaced: this.#sharesPlaced,
+      sharesPlaced: Math.min(this.#sharesPlaced, this.sharesTotal || this.#sharesPlaced),
       sharesTotal: this.sharesTotal,
       hosts: this.#hosts,
       reduced: this.#reduced,
