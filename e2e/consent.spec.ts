@@ -24,6 +24,7 @@ test('a fresh profile shows hosting and its switch before any vault; switching i
     const toggle = consent.getByRole('switch', { name: 'Hosting' })
     await expect(toggle).toHaveAttribute('aria-checked', 'true', { timeout: 30_000 })
     await expect(page.getByText('Try the pipeline on this device')).toHaveCount(0)
+    await page.screenshot({ path: 'test-results/screenshots/consent-first-run.png', fullPage: true, animations: 'disabled' })
 
     // The Hosting view, before any vault.
     await page.getByRole('tab', { name: 'Hosting' }).click()

@@ -58,6 +58,7 @@ test('the survival words for 2 hosts (amber) and for enough hosts (green)', asyn
     await expect(third.getByTestId('file-health')).toContainText('12 of 12 verified', { timeout: 60_000 })
     await expect(third.getByTestId('file-survival')).toHaveText('Survives losing any 2 hosts')
     await expect(third.getByTestId('file-health')).toHaveClass(/\bgood\b/)
+    await page.screenshot({ path: 'test-results/screenshots/survival-files.png', fullPage: true, animations: 'disabled' })
     expect(tabs.flatMap((t) => t.log).filter((l) => l.includes('pageerror'))).toEqual([])
   } finally {
     await closeTabs(tabs)

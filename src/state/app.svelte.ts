@@ -14,7 +14,7 @@ import { SettingsState } from './settings.svelte.ts'
 
 export const VIEWS = ['files', 'hosting', 'network', 'settings'] as const
 export type View = (typeof VIEWS)[number]
-/** The views offered before a vault exists or while it is locked ('files' is then the first-run or unlock screen). */
+/** The views offered before a vault exists ('files' is then the first-run screen). */
 export const PRE_VAULT_VIEWS: readonly View[] = ['files', 'hosting', 'network']
 
 /**
