@@ -152,8 +152,10 @@ test.describe('the app under its Content-Security-Policy', () => {
       await owner.context.addInitScript(() => Object.defineProperty(window, 'showSaveFilePicker', { value: undefined, configurable: true }))
       await page.reload()
 
-      // --- The self-test: encode in the encoder Workers, rebuild from 4 of 8 shares in the page,
-      // hash in the hasher Workers.
+      // --- A vault, then the self-test (under Settings): encode in the encoder Workers, rebuild
+      // from 4 of 8 shares in the page, hash in the hasher Workers.
+      await createVault(page)
+      await page.getByRole('tab', { name: 'Settings' }).click()
       await page.getByLabel('Choose a file for a local round trip').setInputFiles({
         name: 'selftest.bin',
         mimeType: 'application/octet-stream',
@@ -166,12 +168,12 @@ test.describe('the app under its Content-Security-Policy', () => {
       // While the self-test's Workers are still up: WebAssembly compiles in them.
       for (const w of hashers) expect(await w.evaluate(probe, false)).toEqual({ wasmCompiles: true })
 
-      // --- A vault, a backup to the host, a restore to disk.
-      await createVault(page)
+      // --- A backup to the host, a restore to disk.
+      await page.getByRole('tab', { name: 'Files' }).click()
       await expect(page.getByTestId('network-summary')).toContainText('Online', { timeout: 30_000 })
       const file = testFile('under-csp.bin', 150 * KiB)
       await dropFiles(page, [file])
-      await expect(page.getByTestId('upload-stage')).toHaveText(/^Done · on 1 host\b/, { timeout: 60_000 })
+      await expect(page.getByTestId('upload-stage')).toHaveText(/^Backed up · on 1 host\b/, { timeout: 60_000 })
       const [download] = await Promise.all([
         page.waitForEvent('download', { timeout: 60_000 }),
         page.getByRole('button', { name: 'Restore under-csp.bin' }).click(),

@@ -127,7 +127,7 @@ test('a passphrase keeps the vault locked in this browser; it is asked for on op
     // A file of this vault, backed up to the host.
     const file = testFile('diary.txt', 50 * 1024)
     await dropFiles(page, [file])
-    await expect(page.getByTestId('upload-stage')).toHaveText(/^Done/, { timeout: 120_000 })
+    await expect(page.getByTestId('upload-stage')).toHaveText(/^(Done|Backed up) · on/, { timeout: 120_000 })
     await expect(files).toContainText('diary.txt')
 
     // --- What the browser keeps: the locked record, and the recovery text nowhere.
@@ -146,7 +146,7 @@ test('a passphrase keeps the vault locked in this browser; it is asked for on op
     // other peer there is to take the shares.
     await host.page.getByRole('tab', { name: 'Files' }).click()
     await dropFiles(host.page, [testFile('from-host.bin', 100 * 1024)])
-    await expect(host.page.getByTestId('upload-stage')).toHaveText(/^Done · on 1 host/, { timeout: 120_000 })
+    await expect(host.page.getByTestId('upload-stage')).toHaveText(/^Backed up · on 1 host/, { timeout: 120_000 })
     await expect(lockedScreen).toBeVisible()
 
     // A wrong passphrase is refused, saying what to do; the right one opens the files.

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test'
 import { createHash, randomBytes } from 'node:crypto'
+import { createVault } from './ui.ts'
 
 test.describe('the pipeline in a real Chromium page', () => {
   test('the app is served and says what Layr is', async ({ page, request }) => {
@@ -13,6 +14,9 @@ test.describe('the pipeline in a real Chromium page', () => {
 
   test('round trip through the UI: pick a file, lose n − k shares, every byte comes back', async ({ page }) => {
     await page.goto('/')
+    // The self-test is under Settings (it left the first-run screen).
+    await createVault(page)
+    await page.getByRole('tab', { name: 'Settings' }).click()
     const bytes = randomBytes(9 * 1024 * 1024 + 12345)
     await page.getByLabel('Choose a file for a local round trip').setInputFiles({
       name: 'holiday.bin',

@@ -137,7 +137,9 @@ test.describe.serial('every view at 1280 and 375 px, light and dark', () => {
     await expect(page.getByRole('button', { name: 'Copy your peer id' })).toBeVisible()
     await expect(page.getByTestId('relay-state')).toContainText('Connected')
     await expect(page.getByTestId('dht-size')).toBeVisible()
-    await expect(page.getByRole('img', { name: /Drawing of your peers: .* shares of yours on 3 of them/ })).toBeVisible({ timeout: 20_000 })
+    await expect(page.getByRole('img', { name: /Drawing of your peers: 3 peers connected, and the relay; \d+ of your shares on 3 hosts\./ })).toBeVisible({
+      timeout: 20_000,
+    })
     await expect(page.getByRole('list', { name: 'Peers' })).toContainText('Direct (WebRTC)')
     // This owner's scores of its three hosts, after the audits of the files test.
     const scores = page.getByTestId('host-score')

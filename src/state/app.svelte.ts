@@ -14,6 +14,8 @@ import { SettingsState } from './settings.svelte.ts'
 
 export const VIEWS = ['files', 'hosting', 'network', 'settings'] as const
 export type View = (typeof VIEWS)[number]
+/** The views offered before a vault exists ('files' is then the first-run screen). */
+export const PRE_VAULT_VIEWS: readonly View[] = ['files', 'hosting', 'network']
 
 /**
  * loading: opening the facade; welcome: no vault yet; locked: the vault is kept under a passphrase

@@ -8,10 +8,11 @@
  * repairs by itself, so a repair the person never asked for shows its progress here too.
  */
 import type { FileEntry, Layr, MaintenanceEvent, PeerPlacement } from '../layr/api.ts'
-import { describeError, type Problem } from './errors.ts'
+import { describeError, describeFailure, type Problem } from './errors.ts'
 import { ActivityTracker, describeAuditFigures, type Activity } from './health.ts'
 import { RestoreTask, chooseSaveTarget, type RestoreView } from './restore.ts'
-import { UploadQueue, type UploadView } from './uploads.ts'
+import { UploadQueue, type UploadItem, type UploadView } from './uploads.ts'
+import { InterruptedList, type InterruptedView } from './interrupted.ts'
 import { plural } from '../ui/format.ts'
 
 export interface RemovingView {
@@ -27,6 +28,7 @@ const DONE_ROWS_MS = 20_000
 export class FilesState {
   readonly #layr: Layr
   readonly #queue: UploadQueue
+  readonly #interrupted: InterruptedList
   readonly #restores = new Map<string, RestoreTask>()
   readonly #activity: ActivityTracker
   /** Backed up since the queue was last idle: their health is checked once it is. */
@@ -39,6 +41,8 @@ export class FilesState {
   syncing = $state(false)
   filter = $state('')
   uploads = $state.raw<readonly UploadView[]>([])
+  /** Backups a reload or crash interrupted: Resume or Discard. */
+  interrupted = $state.raw<readonly InterruptedView[]>([])
   restores = $state.raw<ReadonlyMap<string, RestoreView>>(new Map())
   /** Checks and repairs running now, per file (from the maintenance events). */
   activity = $state.raw<ReadonlyMap<string, Activity>>(new Map())
@@ -62,6 +66,8 @@ export class FilesState {
   })
   readonly totalSize = $derived(this.entries.reduce((n, f) => n + f.size, 0))
   readonly active = $derived(this.uploads.filter((u) => !u.settled).length)
+  /** Whether leaving the page now would cut a backup short (or a discard): the page asks first. */
+  readonly working = $derived(this.active > 0 || this.interrupted.some((i) => i.stage === 'resuming' || i.stage === 'discarding'))
 
   constructor(layr: Layr) {
     this.#layr = layr
@@ -74,11 +80,51 @@ export class FilesState {
       onChange: () => (this.uploads = this.#queue.views()),
       onDone: (entry) => {
         this.#upsert(entry)
-        this.notice = `${entry.name} is backed up on ${plural(entry.hosts.length, 'host')}.`
+        this.notice =
+          `${entry.name} is backed up on ${plural(entry.hosts.length, 'host')}.` +
+          (entry.placedSurvives < 1 ? ' It survives no host loss yet: open Layr on more devices or wait for more hosts.' : '')
         this.#fresh.push(entry.id)
         if (this.#queue.tasks.every((t) => t.settled)) this.#afterBatch()
       },
     })
+    this.#interrupted = new InterruptedList({
+      api: layr,
+      n: () => layr.settings.n,
+      onChange: () => (this.interrupted = this.#interrupted.views()),
+      onDone: (entry) => {
+        this.#upsert(entry)
+        this.notice = `${entry.name} is backed up on ${plural(entry.hosts.length, 'host')}.`
+        void this.check(entry, true)
+        setTimeout(() => this.#interrupted.dismiss(entry.id), DONE_ROWS_MS)
+      },
+      onDiscarded: (backup, report) => {
+        this.notice =
+          `The interrupted backup of ${backup.name} is discarded; ${plural(report.deleted, 'share')} deleted from its hosts.` +
+          (report.unreachable > 0 ? ` ${plural(report.unreachable, 'share')} sat on hosts that were away: they drop them when their lease ends.` : '')
+      },
+    })
+  }
+
+  /** Backups a reload or crash interrupted, from the facade (on load). */
+  async loadInterrupted(): Promise<void> {
+    try {
+      await this.#interrupted.load()
+    } catch (err) {
+      this.problem = describeError(err)
+    }
+  }
+
+  /** Resume: call straight from the click (reading a kept handle needs the gesture). */
+  resumeInterrupted(id: string, file?: File): Promise<void> {
+    return this.#interrupted.resume(id, file)
+  }
+
+  discardInterrupted(id: string): Promise<void> {
+    return this.#interrupted.discard(id)
+  }
+
+  dismissInterrupted(id: string): void {
+    this.#interrupted.dismiss(id)
   }
 
   /** All backups are done: check the new files' health, and tidy the done rows away after a while. */
@@ -94,7 +140,7 @@ export class FilesState {
   }
 
   /**
-   * Reads the file list kept in this browser. Files never checked are left to the background
+   * Reads the file list kept in this browser, and the backups a reload or crash interrupted. Files never checked are left to the background
    * loop, which audits them within its first turn (a second check here would only collide).
    */
   async refresh(): Promise<void> {
@@ -107,6 +153,7 @@ export class FilesState {
       this.loaded = true
     }
     this.#refreshHostsSoon()
+    await this.loadInterrupted()
   }
 
   /** What one check asks and catches, in words (from the facade's figures). */
@@ -141,8 +188,8 @@ export class FilesState {
     }
   }
 
-  /** Queues files for backup, one at a time, in the order given. */
-  add(files: Iterable<File>): void {
+  /** Queues files for backup, one at a time, in the order given (with the handles a drop gave, if any). */
+  add(files: Iterable<File | UploadItem>): void {
     const list = [...files]
     if (list.length === 0) return
     this.#queue.add(list)
@@ -273,8 +320,9 @@ export class FilesState {
           : '')
       this.problem = undefined
     } catch (err) {
-      this.problem = describeError(err)
+      // The list again first (refresh clears the page's problem), then why the delete failed.
       await this.refresh()
+      this.problem = describeFailure('delete', err)
     } finally {
       this.removing = undefined
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { choosePassphrase, describeRedundancy, lostAfterHours, lostAfterMs, parseRelays, quotaParts } from './forms.ts'
+import { choosePassphrase, describeRedundancy, leaseDays, leaseMs, lostAfterHours, lostAfterMs, parseRelays, quotaParts } from './forms.ts'
 
 describe('describeRedundancy', () => {
   it.each([
@@ -24,7 +24,8 @@ describe('describeRedundancy', () => {
 describe('describeRedundancy wording', () => {
   it('says shares are made per part of a file, not per file', () => {
     expect(describeRedundancy(2, 3)).toBe(
-      'Each part of a file becomes 3 shares on 3 different hosts, and any 2 of them rebuild that part: it survives losing 1 host, and takes 1.5× its size in space.',
+      'Each part of a file becomes 3 shares, and any 2 of them rebuild that part. Spread over 3 different hosts, it survives losing 1 host, and takes 1.5× its size in space. ' +
+        'With fewer hosts online, some hold several shares and a file survives fewer losses: each file says what it survives.',
     )
   })
 })
@@ -83,5 +84,24 @@ describe('choosePassphrase', () => {
     ['Passphrase', 'passphrase', 'not the same'],
   ])('refuses %j / %j', (a, b, message) => {
     expect(() => choosePassphrase(a, b)).toThrow(expect.objectContaining({ name: 'PassphraseMismatchError', message: expect.stringContaining(message) }))
+  })
+})
+
+describe('the lease field', () => {
+  const DAY = 86_400_000
+  it.each<[number | null, number | undefined]>([
+    [90, 90 * DAY],
+    [7, 7 * DAY],
+    [365, 365 * DAY],
+    [6, undefined],
+    [366, undefined],
+    [30.5, undefined],
+    [null, undefined],
+  ])('%s days → %s ms', (days, ms) => {
+    expect(leaseMs(days)).toBe(ms)
+  })
+
+  it('shows the saved term in days', () => {
+    expect(leaseDays(90 * DAY)).toBe(90)
   })
 })

@@ -1,17 +1,22 @@
 /** Pure helpers of the Settings and Hosting forms. */
 import { LayrError } from '../core/errors.ts'
 import { formatFactor } from '../ui/format.ts'
+import { MAX_LEASE_MS, MIN_LEASE_MS } from '../core/lease/index.ts'
 
 /**
  * What k-of-n redundancy means for a person: how many hosts may vanish, and the space it costs.
- * undefined when the numbers cannot make a policy (the facade's InvalidPolicyError says why).
+ * Shares are made per part (segment) of a file, and what a file survives counts hosts: spread
+ * over n hosts it survives losing n − k of them, over fewer it survives less (each file says what
+ * its placement survives). undefined when the numbers cannot make a policy (the facade's
+ * InvalidPolicyError says why).
  */
 export function describeRedundancy(k: number, n: number): string | undefined {
   if (!Number.isInteger(k) || !Number.isInteger(n) || k < 1 || n <= k) return undefined
   const lost = n - k
   return (
-    `Each part of a file becomes ${n} shares on ${n} different hosts, and any ${k} of them rebuild that part: ` +
-    `it survives losing ${lost} ${lost === 1 ? 'host' : 'hosts'}, and takes ${formatFactor(n / k)} its size in space.`
+    `Each part of a file becomes ${n} shares, and any ${k} of them rebuild that part. ` +
+    `Spread over ${n} different hosts, it survives losing ${lost} ${lost === 1 ? 'host' : 'hosts'}, and takes ${formatFactor(n / k)} its size in space. ` +
+    'With fewer hosts online, some hold several shares and a file survives fewer losses: each file says what it survives.'
   )
 }
 
@@ -30,6 +35,19 @@ export function lostAfterMs(hours: number | null): number | undefined {
 /** The saved wait in hours for the field: whole hours, or to a tenth. */
 export function lostAfterHours(ms: number): number {
   return Math.round((ms / 3600_000) * 10) / 10
+}
+
+const DAY_MS = 86_400_000
+
+/** The lease field (whole days, 7 to 365) in milliseconds, or undefined when empty or out of range. */
+export function leaseMs(days: number | null): number | undefined {
+  if (days === null || !Number.isInteger(days) || days * DAY_MS < MIN_LEASE_MS || days * DAY_MS > MAX_LEASE_MS) return undefined
+  return days * DAY_MS
+}
+
+/** The saved lease in days for the field. */
+export function leaseDays(ms: number): number {
+  return Math.round(ms / DAY_MS)
 }
 
 export type QuotaUnit = 'MiB' | 'GiB'

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import type { AuditFigures, FileEntry, FileHealth } from '../layr/api.ts'
-import { ActivityTracker, describeActivity, describeAuditFigures, describeHealth, describeRepair, formatChance, hostCounts } from './health.ts'
+import { placedSurvives } from '../core/repair/index.ts'
+import {
+  ActivityTracker,
+  describeActivity,
+  describeAuditFigures,
+  describeHealth,
+  describeRepair,
+  describeSurvival,
+  formatChance,
+  hostCounts,
+} from './health.ts'
 
 const NOW = 1_000_000_000_000
 const MIN = 60_000
@@ -52,17 +62,17 @@ describe('describeHealth', () => {
     [
       'all verified, one host to spare',
       file(health()),
-      { level: 'good', line: '3 of 3 verified · last check 1 min ago', survival: 'survives the loss of any 1 host', canRepair: false },
+      { level: 'good', line: '3 of 3 verified · last check 1 min ago', survival: 'Survives losing any 1 host', canRepair: false },
     ],
     [
       'all verified, k = 4 of n = 8',
       file(health({ k: 4, n: 8, verified: 8, survives: 4, checkedAt: NOW }), { k: 4, n: 8, hosts: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] }),
-      { level: 'good', line: '8 of 8 verified · last check just now', survival: 'survives the loss of any 4 hosts', canRepair: false },
+      { level: 'good', line: '8 of 8 verified · last check just now', survival: 'Survives losing any 4 hosts', canRepair: false },
     ],
     [
       'one host away: amber, nothing lost yet',
       file(health({ verified: 2, counted: 3, survives: 0, offline: 1, awayHosts: 1 })),
-      { level: 'risk', line: '2 of 3 verified', survival: 'survives no host loss until it is repaired', hosts: '1 host away', canRepair: true },
+      { level: 'risk', line: '2 of 3 verified', survival: 'Survives no host loss until it is repaired', hosts: '1 host away', canRepair: true },
     ],
     [
       'one host failed its audit',
@@ -75,7 +85,7 @@ describe('describeHealth', () => {
       {
         level: 'lost',
         line: '1 of 3 verified',
-        survival: 'cannot be restored right now: too many of its hosts are away',
+        survival: 'Cannot be restored right now: too many of its hosts are away',
         hosts: '2 hosts away',
         canRepair: true,
       },
@@ -83,7 +93,7 @@ describe('describeHealth', () => {
     [
       'all verified but on 2 hosts (k = 2, n = 3): survives nothing, never green',
       file(health({ survives: 0 }), { hosts: ['p1', 'p2'] }),
-      { level: 'risk', line: '3 of 3 verified', survival: 'survives no host loss: open Layr on more devices, or wait for more hosts', canRepair: false },
+      { level: 'risk', line: '3 of 3 verified', survival: 'Survives no host loss: open Layr on more devices or wait for more hosts', canRepair: false },
     ],
     [
       'a repair that failed can be tried again',
@@ -104,10 +114,76 @@ describe('describeHealth', () => {
     const words = describeHealth(f, NOW, hostCounts(f))
     expect(words.level).toBe(want.level)
     expect(words.line).toContain(want.line)
-    if (want.survival) expect(words.survival).toBe(want.survival)
+    if (want.survival) expect(words.survival.text).toBe(want.survival)
+    if (want.survival) expect(words.survival.verified).toBe(f.health !== undefined)
     if (want.hosts) expect(words.hosts).toBe(want.hosts)
     expect(words.canRepair).toBe(want.canRepair)
     expect(words.line).not.toMatch(/healthy/i)
+  })
+})
+
+/**
+ * A file entry as the facade makes it from a placement: per segment, the host of each share (the
+ * facade's placedSurvives, from core, over the same holders).
+ */
+function placed(k: number, placement: readonly (readonly string[])[]): FileEntry {
+  const manifest = { codec: { k }, segments: placement.map((hosts) => ({ shares: hosts.map((h) => ({ holders: [h] })) })) }
+  return file(undefined, {
+    k,
+    n: placement[0]!.length,
+    segments: placement.length,
+    hosts: [...new Set(placement.flat())],
+    placedSurvives: placedSurvives(manifest),
+  })
+}
+
+describe('describeSurvival from the placement, before any check', () => {
+  it.each<[string, FileEntry, { tone: string; text: string }]>([
+    // k = 2, n = 3 on 2 hosts: one host holds two shares of the segment, and losing it loses the file.
+    [
+      '2 of 3, doubled up on 2 hosts',
+      placed(2, [['a', 'a', 'b']]),
+      { tone: 'warn', text: 'Survives no host loss: open Layr on more devices or wait for more hosts' },
+    ],
+    ['2 of 3 on 3 hosts', placed(2, [['a', 'b', 'c']]), { tone: 'ok', text: 'Survives losing any 1 host' }],
+    // 4 of 12 on 2 hosts, 6 each: either host alone still has 6 ≥ 4.
+    [
+      '4 of 12, 6 + 6 on 2 hosts',
+      placed(4, [['a', 'a', 'a', 'a', 'a', 'a', 'b', 'b', 'b', 'b', 'b', 'b']]),
+      { tone: 'ok', text: 'Survives losing any 1 host' },
+    ],
+    // Uneven: 9 + 3 on 2 hosts: losing the host of 9 leaves 3 < 4.
+    ['4 of 12, uneven 9 + 3', placed(4, [['a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'b', 'b', 'b']]), { tone: 'warn', text: 'Survives no host loss' }],
+    // 4 of 12 on 3 hosts, 4 each: any 2 may go.
+    ['4 of 12, 4 + 4 + 4', placed(4, [['a', 'a', 'a', 'a', 'b', 'b', 'b', 'b', 'c', 'c', 'c', 'c']]), { tone: 'ok', text: 'Survives losing any 2 hosts' }],
+    // The weakest part rules: part 1 is spread, part 2 doubled up on one host.
+    [
+      'two parts, the second doubled up',
+      placed(2, [
+        ['a', 'b', 'c'],
+        ['a', 'a', 'b'],
+      ]),
+      { tone: 'warn', text: 'Survives no host loss' },
+    ],
+    ['4 of 12 on 12 hosts', placed(4, [[...'abcdefghijkl']]), { tone: 'ok', text: 'Survives losing any 8 hosts' }],
+    ['fewer than k placed', placed(3, [['a', 'b']]), { tone: 'danger', text: 'Cannot be restored' }],
+  ])('%s', (_name, f, want) => {
+    const words = describeSurvival(f)
+    expect(words.tone).toBe(want.tone)
+    expect(words.text).toContain(want.text)
+    expect(words.verified).toBe(false)
+  })
+
+  it('gives way to the last check once there is one (verified)', () => {
+    const f = { ...placed(2, [['a', 'b', 'c']]), health: health({ survives: 0, verified: 2, offline: 1 }) }
+    expect(describeSurvival(f)).toMatchObject({ tone: 'warn', verified: true, text: 'Survives no host loss until it is repaired' })
+  })
+
+  it('is never green when it survives no host loss', () => {
+    for (const s of [-1, 0]) {
+      expect(describeSurvival(file(undefined, { placedSurvives: s })).tone).not.toBe('ok')
+      expect(describeSurvival(file(health({ survives: s }))).tone).not.toBe('ok')
+    }
   })
 })
 

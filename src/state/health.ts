@@ -10,12 +10,24 @@ import { formatAgo, formatDuration, plural } from '../ui/format.ts'
 
 export type HealthLevel = 'unknown' | 'good' | 'risk' | 'lost'
 
+export type SurvivalTone = 'ok' | 'warn' | 'danger'
+
+/** What a file survives, said plainly: "Survives losing any 2 hosts". */
+export interface SurvivalWords {
+  readonly tone: SurvivalTone
+  readonly text: string
+  /** From the last check's verified shares (true), or only from where the shares were placed. */
+  readonly verified: boolean
+  /** Hosts it can lose, whichever they are (-1: it cannot be restored). */
+  readonly hosts: number
+}
+
 export interface HealthWords {
   readonly level: HealthLevel
-  /** "3 of 3 verified · last check 5 min ago" (the weakest part's figure, out of n). */
+  /** "3 of 3 verified · last check 5 min ago" (the weakest part's figure, out of n, named as a part's when there are several). */
   readonly line: string
-  /** "survives the loss of any 2 hosts", "cannot be restored right now", … */
-  readonly survival: string | undefined
+  /** What it survives: from the last check once there is one, else from its placement. */
+  readonly survival: SurvivalWords
   /** Hosts away or failing, briefly: "2 hosts away · 1 host failed its audit". */
   readonly hosts: string | undefined
   /** Whether "Repair now" has something to do: shares not verified, a failed audit, or a repair that failed. */
@@ -28,15 +40,19 @@ export interface HostCounts {
   readonly failed?: number | undefined
 }
 
-type FileFacts = Pick<FileEntry, 'k' | 'n' | 'segments' | 'hosts' | 'health'>
+type FileFacts = Pick<FileEntry, 'k' | 'n' | 'segments' | 'hosts' | 'health' | 'placedSurvives'>
+
+/** The words of a file that survives no host loss because it sits on too few hosts. */
+export const TOO_FEW_HOSTS = 'Survives no host loss: open Layr on more devices or wait for more hosts'
 
 export function describeHealth(file: FileFacts, now: number, counts: HostCounts = {}): HealthWords {
   const h = file.health
+  const survival = describeSurvival(file)
   if (!h) {
     return {
       level: 'unknown',
       line: `Not verified yet · on ${plural(file.hosts.length, 'host')}; its first check runs soon`,
-      survival: undefined,
+      survival,
       hosts: undefined,
       canRepair: false,
     }
@@ -47,19 +63,42 @@ export function describeHealth(file: FileFacts, now: number, counts: HostCounts 
   return {
     level,
     line,
-    survival: describeSurvival(h, file.hosts.length),
+    survival,
     hosts: describeHosts(h, counts),
     canRepair: h.verified < h.n || h.failed > 0 || h.needsRepair || h.repair?.error !== undefined,
   }
 }
 
-/** What the file survives, from its verified shares, in a person's words. */
-export function describeSurvival(h: FileHealth, hosts: number): string {
-  if (h.survives < 0) return h.offline > 0 ? 'cannot be restored right now: too many of its hosts are away' : 'cannot be restored right now'
-  if (h.survives === 0) {
-    return hosts < h.n ? 'survives no host loss: open Layr on more devices, or wait for more hosts' : 'survives no host loss until it is repaired'
+/**
+ * What the file survives, in a person's words: from the last check's verified shares once it was
+ * checked, else from where its shares were placed (FileEntry.placedSurvives, the weakest part,
+ * a host holding several shares counting once). Green only when it survives losing a host.
+ */
+export function describeSurvival(file: Pick<FileEntry, 'n' | 'hosts' | 'health' | 'placedSurvives'>): SurvivalWords {
+  const h = file.health
+  if (h) {
+    const verified = true
+    if (h.survives < 0) {
+      return {
+        tone: 'danger',
+        verified,
+        hosts: -1,
+        text: h.offline > 0 ? 'Cannot be restored right now: too many of its hosts are away' : 'Cannot be restored right now',
+      }
+    }
+    if (h.survives === 0) {
+      return { tone: 'warn', verified, hosts: 0, text: file.hosts.length < h.n ? TOO_FEW_HOSTS : 'Survives no host loss until it is repaired' }
+    }
+    return { tone: 'ok', verified, hosts: h.survives, text: survivesLosing(h.survives) }
   }
-  return `survives the loss of any ${plural(h.survives, 'host')}`
+  const s = file.placedSurvives
+  if (s < 0) return { tone: 'danger', verified: false, hosts: -1, text: 'Cannot be restored: too few of its shares were placed' }
+  if (s === 0) return { tone: 'warn', verified: false, hosts: 0, text: TOO_FEW_HOSTS }
+  return { tone: 'ok', verified: false, hosts: s, text: survivesLosing(s) }
+}
+
+function survivesLosing(hosts: number): string {
+  return `Survives losing any ${plural(hosts, 'host')}`
 }
 
 function describeHosts(h: FileHealth, counts: HostCounts): string | undefined {

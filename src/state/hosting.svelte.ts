@@ -18,13 +18,18 @@ export class HostingState {
   quotaValue = $state(1)
   quotaUnit = $state<QuotaUnit>('GiB')
 
-  /** The saved choice, before the first stats arrive. */
+  /** Whether this tab hosts now (from the stats). */
   readonly enabled = $derived(this.stats?.enabled ?? false)
+  /** The person's saved choice (hosting starts by itself when the app opens, while it is on). */
+  chosen = $state(true)
+  /** Chosen, not running yet, and nothing went wrong: the node is still starting. */
+  readonly starting = $derived(this.chosen && !this.enabled && this.stats !== undefined && !this.stats.error && this.stats.role !== 'client')
   readonly quotaBytes = $derived(Math.round(this.quotaValue * QUOTA_UNIT[this.quotaUnit]))
   readonly quotaChanged = $derived(this.stats !== undefined && this.quotaBytes !== this.stats.quota)
 
   constructor(layr: Layr) {
     this.#layr = layr
+    this.chosen = layr.hosting.enabled
     const q = quotaParts(layr.hosting.quota)
     this.quotaValue = q.value
     this.quotaUnit = q.unit
@@ -33,6 +38,7 @@ export class HostingState {
   async refresh(): Promise<void> {
     try {
       this.stats = await this.#layr.hosting.stats()
+      this.chosen = this.#layr.hosting.enabled
     } catch (err) {
       this.problem = describeError(err)
     }
@@ -62,15 +68,21 @@ export class HostingState {
         this.notice = 'Hosting is on. Keep this tab open so other people can reach their shares.'
       } else {
         await this.#layr.hosting.stop()
-        this.notice = 'Hosting is off. Shares already kept here stay saved until you turn it on again.'
+        this.notice = 'Hosting is off: this tab takes and serves no shares for others. Shares already kept here stay saved until you turn it on again.'
         await this.refresh()
       }
     } catch (err) {
       this.problem = describeError(err)
       await this.refresh()
     } finally {
+      this.chosen = this.#layr.hosting.enabled
       this.busy = false
     }
+  }
+
+  /** The switch: off when it hosts or is starting to, else on. */
+  async toggle(): Promise<void> {
+    await this.setEnabled(!(this.enabled || this.starting))
   }
 
   async saveQuota(): Promise<void> {

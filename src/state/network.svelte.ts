@@ -24,8 +24,12 @@ export class NetworkState {
     this.#layr = layr
   }
 
-  /** Starts the node (idempotent) and follows its status; returns the stop function for $effect. */
-  connect(): () => void {
+  /**
+   * Follows the node's status, and starts it (idempotent) unless `start` is false (before a vault
+   * the app's own background start does it, or a test that opened the page without it);
+   * returns the stop function for $effect.
+   */
+  connect(options: { start?: boolean } = {}): () => void {
     this.#unsubscribe ??= this.#layr.network.subscribe((s) => {
       this.status = s
       this.starting = false
@@ -33,6 +37,16 @@ export class NetworkState {
     this.status = this.#layr.network.status() ?? this.status
     // The facade keeps retrying a failed start in the background: follow it until it runs.
     this.#timer ??= setInterval(() => this.#poll(), 2000)
+    if (options.start !== false) this.#start()
+    return () => {
+      this.#unsubscribe?.()
+      this.#unsubscribe = undefined
+      clearInterval(this.#timer)
+      this.#timer = undefined
+    }
+  }
+
+  #start(): void {
     this.#layr.network.start().then(
       (s) => {
         this.status = this.#layr.network.status() ?? s
@@ -44,12 +58,6 @@ export class NetworkState {
         this.problem = describeError(err)
       },
     )
-    return () => {
-      this.#unsubscribe?.()
-      this.#unsubscribe = undefined
-      clearInterval(this.#timer)
-      this.#timer = undefined
-    }
   }
 
   #poll(): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { NetworkStatus } from '../layr/api.ts'
-import { layoutPeerMap, peerRows, summarize } from './peers.ts'
+import { connectedPeers, describePeers, layoutPeerMap, peerRows, summarize } from './peers.ts'
 
 function status(connections: Array<[string, NetworkStatus['connections'][number]['kind']]>, relays = ['R'], connectedRelays = relays): NetworkStatus {
   return {
@@ -78,5 +78,29 @@ describe('layoutPeerMap', () => {
     expect(nodes[0]).toMatchObject({ peerId: 'a', x: 0, y: -100 })
     for (const n of nodes) expect(Math.hypot(n.x, n.y)).toBeCloseTo(100, 0)
     expect(nodes[0]!.r).toBeGreaterThan(nodes[1]!.r)
+  })
+})
+
+describe('the header and the Network view count the same peers', () => {
+  const s = status([
+    ['R', 'websocket'],
+    ['a', 'webrtc'],
+    ['a', 'relayed'],
+    ['b', 'relayed'],
+  ])
+  const placements = [
+    { peerId: 'a', shares: 12, connected: true },
+    { peerId: 'gone', shares: 12, connected: false },
+  ]
+
+  it('leaves relays and peers without a connection out of the count', () => {
+    expect(connectedPeers(s)).toBe(2)
+    expect(summarize(s, false, undefined).label).toBe('Online · 2 peers')
+    expect(describePeers(s, peerRows(s, placements))).toBe('2 peers connected, and the relay; 24 of your shares on 2 hosts, 1 of them not connected now.')
+  })
+
+  it('says so when there is nobody yet', () => {
+    const alone = status([['R', 'websocket']])
+    expect(describePeers(alone, peerRows(alone, []))).toBe('No peers connected yet, and the relay.')
   })
 })

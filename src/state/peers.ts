@@ -61,6 +61,32 @@ export function peerRows(status: NetworkStatus | undefined, placements: readonly
     )
 }
 
+/**
+ * Peers this tab has a connection to now, relays left out: the one count the header and the
+ * Network view both show.
+ */
+export function connectedPeers(status: NetworkStatus | undefined): number {
+  if (!status) return 0
+  const relays = new Set(status.relays.targets)
+  return new Set(status.connections.map((c) => c.peerId).filter((id) => !relays.has(id))).size
+}
+
+/** The Network view's line over its peers, with the same count as the header's. */
+export function describePeers(status: NetworkStatus | undefined, rows: readonly PeerRow[]): string {
+  const peers = connectedPeers(status)
+  const relays = rows.filter((r) => r.relay && r.kind !== undefined).length
+  const placed = rows.reduce((n, r) => n + r.shares, 0)
+  const holders = rows.filter((r) => r.shares > 0)
+  const away = holders.filter((r) => r.kind === undefined).length
+  const connected = peers === 0 ? 'No peers connected yet' : `${peers} ${peers === 1 ? 'peer' : 'peers'} connected`
+  const relayWords = relays > 0 ? `, and ${relays === 1 ? 'the relay' : `${relays} relays`}` : ''
+  const shares =
+    placed > 0
+      ? `; ${placed} of your shares on ${holders.length} ${holders.length === 1 ? 'host' : 'hosts'}${away > 0 ? `, ${away} of them not connected now` : ''}`
+      : ''
+  return `${connected}${relayWords}${shares}.`
+}
+
 export interface NetworkSummary {
   readonly tone: 'ok' | 'busy' | 'warning'
   readonly label: string
@@ -69,8 +95,7 @@ export interface NetworkSummary {
 export function summarize(status: NetworkStatus | undefined, starting: boolean, problem: Problem | undefined): NetworkSummary {
   if (!status) return starting && !problem ? { tone: 'busy', label: 'Connecting…' } : { tone: 'warning', label: 'Offline' }
   if (status.relays.connected.length === 0) return { tone: 'warning', label: status.relays.failures > 0 ? 'Relay unreachable' : 'Connecting…' }
-  const relays = new Set(status.relays.targets)
-  const peers = new Set(status.connections.map((c) => c.peerId).filter((id) => !relays.has(id))).size
+  const peers = connectedPeers(status)
   return { tone: 'ok', label: peers === 0 ? 'Online, no peers yet' : `Online · ${peers} ${peers === 1 ? 'peer' : 'peers'}` }
 }
 

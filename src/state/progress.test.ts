@@ -41,15 +41,26 @@ describe('BackupTracker', () => {
   it.each([
     // [segments, n, events applied, expected fraction]
     [1, 3, 4, 0], // encode:start only
-    [1, 3, 5, 0.2], // segment coded, no share placed
-    [1, 3, 6, 0.2 + 0.8 / 3],
-    [2, 4, 5, 0.1], // half the bytes coded
-    [2, 4, 9, 0.1 + 0.4], // first segment's 4 shares out of 8
+    [1, 3, 5, 0], // segment coded, no share placed: the count says 0 of 3
+    [1, 3, 6, 1 / 3],
+    [2, 4, 5, 0], // half the bytes coded, nothing placed
+    [2, 4, 9, 0.5], // first segment's 4 shares out of 8
   ])('%i segment(s), n = %i: after %i events the bar is at %f', (segments, n, count, expected) => {
     const t = new BackupTracker(n, segments * 4 * MiB)
     t.start()
     for (const e of backupEvents(segments, n).slice(0, count)) t.apply(e, 0)
     expect(t.snapshot().fraction).toBeCloseTo(expected, 6)
+  })
+
+  it('never runs ahead of its own count', () => {
+    const t = new BackupTracker(3, 8 * MiB)
+    t.start()
+    for (const e of backupEvents(2, 3)) {
+      t.apply(e, 0)
+      const s = t.snapshot()
+      if (s.sharesTotal > 0 && s.stage !== 'done') expect(s.fraction).toBeLessThanOrEqual(s.sharesPlaced / s.sharesTotal + 1e-9)
+      if (s.stage === 'placing') expect(describeUpload(s)).toBe(`Placing shares: ${s.sharesPlaced} of ${s.sharesTotal}`)
+    }
   })
 
   it('says "finding hosts" with an indeterminate bar until coding starts', () => {

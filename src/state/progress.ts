@@ -5,8 +5,8 @@
  *
  * A backup interleaves its steps per segment: encrypt and code segment i (encode:segment), then
  * place its n shares (place:share × n), then the next segment. So the stage follows the last
- * event, and the bar moves with both the bytes coded and the shares placed; placing is the slow
- * part (it crosses the network), so it weighs most.
+ * event, and the bar moves with the shares placed, the count the row shows (placing is the slow
+ * part: it crosses the network).
  */
 import type { LayrBackupProgress, LayrRestoreProgress } from '../layr/api.ts'
 
@@ -65,9 +65,6 @@ export class RateMeter {
   }
 }
 
-/** How much of the bar coding fills; placing fills the rest. */
-const ENCODE_WEIGHT = 0.2
-
 export class BackupTracker {
   #stage: UploadStage = 'queued'
   #n: number
@@ -82,10 +79,14 @@ export class BackupTracker {
   #manifestCopies: number | undefined
   readonly #meter = new RateMeter()
 
-  /** `n`: shares per segment of the policy the backup runs with; `bytesTotal`: the file's size. */
-  constructor(n: number, bytesTotal: number) {
+  /**
+   * `n`: shares per segment of the policy the backup runs with; `bytesTotal`: the file's size;
+   * `placed`: shares that already landed (a resumed backup places only the others).
+   */
+  constructor(n: number, bytesTotal: number, placed = 0) {
     this.#n = n
     this.#bytesTotal = bytesTotal
+    this.#sharesPlaced = placed
   }
 
   get stage(): UploadStage {
@@ -161,12 +162,14 @@ export class BackupTracker {
     return this.#segments * this.#n
   }
 
+  /**
+   * The bar follows the count the row shows ("Placing shares: 3 of 24"): shares placed of all the
+   * file's shares, so it never runs ahead of its own words. Coding moves the words, not the bar.
+   */
   get fraction(): number {
     if (this.#stage === 'done') return 1
-    const coded = this.#bytesTotal > 0 ? this.#bytesEncoded / this.#bytesTotal : this.#encodeDone || this.#segmentsEncoded > 0 ? 1 : 0
     const total = this.sharesTotal
-    const placed = total > 0 ? this.#sharesPlaced / total : this.#encodeDone ? 1 : 0
-    return Math.min(1, ENCODE_WEIGHT * coded + (1 - ENCODE_WEIGHT) * placed)
+    return total > 0 ? Math.min(1, this.#sharesPlaced / total) : 0
   }
 
   snapshot(): UploadSnapshot {
@@ -180,7 +183,7 @@ export class BackupTracker {
       bytesTotal: this.#bytesTotal,
       segments: this.#segments,
       segmentsEncoded: this.#segmentsEncoded,
-      sharesPlaced: this.#sharesPlaced,
+      sharesPlaced: Math.min(this.#sharesPlaced, this.sharesTotal || this.#sharesPlaced),
       sharesTotal: this.sharesTotal,
       hosts: this.#hosts,
       reduced: this.#reduced,
@@ -203,6 +206,8 @@ export interface RestoreSnapshot {
   readonly sharesRejected: number
   /** Hosts that answered with corrupt bytes. */
   readonly badHosts: readonly string[]
+  /** Hosts that could not be reached. */
+  readonly unreachableHosts: readonly string[]
   readonly speed: number | undefined
   readonly eta: number | undefined
 }
@@ -214,6 +219,7 @@ export class RestoreTracker {
   #segments = 0
   #rejected = 0
   #badHosts = new Set<string>()
+  #unreachable = new Set<string>()
   readonly #meter = new RateMeter()
 
   constructor(bytesTotal: number) {
@@ -242,6 +248,7 @@ export class RestoreTracker {
         break
       case 'restore:bad-host':
         if (e.reason === 'corrupt') this.#badHosts.add(e.peer)
+        if (e.reason === 'unreachable') this.#unreachable.add(e.peer)
         break
       default:
         break
@@ -268,6 +275,7 @@ export class RestoreTracker {
       segments: this.#segments,
       sharesRejected: this.#rejected,
       badHosts: [...this.#badHosts],
+      unreachableHosts: [...this.#unreachable],
       speed,
       eta: speed ? (this.#bytesTotal - this.#bytesDone) / speed : undefined,
     }

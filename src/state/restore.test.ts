@@ -67,8 +67,35 @@ describe('RestoreTask', () => {
     )
     expect(task.view().progress.stage).toBe('failed')
     expect(task.view().problem).toMatchObject({ name: 'NotEnoughSharesError', tone: 'danger' })
-    expect(task.view().problem!.message).toContain('cannot be rebuilt')
+    // In words, with the technical message folded away.
+    expect(task.view().problem!.message).not.toContain('Segment 0')
+    expect(task.view().problem!.detail).toContain('Segment 0 cannot be rebuilt')
     expect(got).toEqual([])
+  })
+
+  it('says how many of the file’s hosts could not be reached, from the restore’s events', async () => {
+    const task = new RestoreTask({ id: 'f', name: 'x', size: 6, hosts: ['a', 'b', 'c'] })
+    const unreachable = { reason: 'unreachable', detail: 'Network failure while dialling 12D3KooW…: NO_RESERVATION' } as const
+    const err = new NotEnoughSharesError(0, 1, 2, [
+      { shareIndex: 1, ...unreachable },
+      { shareIndex: 2, ...unreachable },
+    ])
+    await task.run(async (_id, sink, options) => {
+      options.onProgress?.({ type: 'decode:start', bytesTotal: 6, segments: 1 })
+      for (const [shareIndex, peer] of [
+        [1, 'b'],
+        [2, 'c'],
+      ] as const)
+        options.onProgress?.({ type: 'restore:bad-host', peer, segmentIndex: 0, shareIndex, reason: 'unreachable' })
+      await sink.abort(err)
+      throw err
+    }, new WritableStream())
+    expect(task.view().problem).toMatchObject({
+      name: 'NotEnoughSharesError',
+      tone: 'danger',
+      message: '2 of the file’s 3 hosts are offline, and the shares the others hold are 1 too few to rebuild it. Try again when more of them are online.',
+    })
+    expect(task.view().problem!.detail).toContain('NO_RESERVATION')
   })
 
   it('is cancelled through its signal', async () => {

@@ -5,7 +5,7 @@
  * logic runs under Vitest.
  */
 import type { FileEntry, RestoreOptions, RestoreReport } from '../layr/api.ts'
-import { describeError, isCancellation, type Problem } from './errors.ts'
+import { describeFailure, isCancellation, type Problem } from './errors.ts'
 import { RestoreTracker, type RestoreSnapshot } from './progress.ts'
 
 export interface SaveTarget {
@@ -93,15 +93,18 @@ export interface RestoreView {
 export class RestoreTask {
   readonly fileId: string
   readonly name: string
+  /** The file's distinct hosts, for the words of a failure. */
+  readonly hosts: number | undefined
   readonly #controller = new AbortController()
   readonly #tracker: RestoreTracker
   readonly #now: () => number
   #problem: Problem | undefined
   onChange: () => void = () => {}
 
-  constructor(entry: Pick<FileEntry, 'id' | 'name' | 'size'>, now: () => number = () => performance.now()) {
+  constructor(entry: Pick<FileEntry, 'id' | 'name' | 'size'> & Partial<Pick<FileEntry, 'hosts'>>, now: () => number = () => performance.now()) {
     this.fileId = entry.id
     this.name = entry.name
+    this.hosts = entry.hosts?.length
     this.#tracker = new RestoreTracker(entry.size)
     this.#now = now
   }
@@ -130,7 +133,8 @@ export class RestoreTask {
     } catch (err) {
       const cancelled = this.#controller.signal.aborted || isCancellation(err)
       this.#tracker.fail(cancelled)
-      this.#problem = cancelled ? undefined : describeError(err)
+      const unreachable = this.#tracker.snapshot().unreachableHosts.length
+      this.#problem = cancelled ? undefined : describeFailure('restore', err, { ...(this.hosts !== undefined ? { hosts: this.hosts } : {}), unreachable })
     }
     this.onChange()
   }

@@ -1,12 +1,14 @@
 /**
  * The Settings view: redundancy for new backups, checks and repair (what a check catches, and
- * how long a host may be away before its shares are rebuilt elsewhere), the recovery text
+ * how long a host may be away before its shares are rebuilt elsewhere, and how long hosts keep
+ * the shares after the owner's last visit: the lease), the recovery text
  * (export, and import which replaces this browser's vault), the passphrase the vault is kept
  * under in this browser (set, change, remove), and the relays to join through.
  */
 import type { Layr } from '../layr/api.ts'
 import { describeError, type Problem } from './errors.ts'
-import { MAX_LOST_AFTER_HOURS, describeRedundancy, lostAfterHours, lostAfterMs, parseRelays } from './forms.ts'
+import { MAX_LOST_AFTER_HOURS, describeRedundancy, leaseDays, leaseMs, lostAfterHours, lostAfterMs, parseRelays } from './forms.ts'
+import { MAX_LEASE_MS, MIN_LEASE_MS } from '../core/lease/index.ts'
 import { describeAuditFigures } from './health.ts'
 import { formatDuration } from '../ui/format.ts'
 import { PassphraseDraft } from './passphrase.svelte.ts'
@@ -28,6 +30,12 @@ export class SettingsState {
   savedLostHours = $state(0)
   lostProblem = $state.raw<Problem | undefined>()
   lostNotice = $state('')
+
+  /** Days hosts keep this owner's shares after its last renewal (null while the field is empty). */
+  leaseDays = $state<number | null>(null)
+  savedLeaseDays = $state(0)
+  leaseProblem = $state.raw<Problem | undefined>()
+  leaseNotice = $state('')
 
   relaysText = $state('')
   relaysProblem = $state.raw<Problem | undefined>()
@@ -51,6 +59,7 @@ export class SettingsState {
   readonly preview = $derived(describeRedundancy(this.k ?? Number.NaN, this.n ?? Number.NaN))
   readonly redundancyChanged = $derived(this.k !== this.savedK || this.n !== this.savedN)
   readonly lostChanged = $derived(this.lostHours !== this.savedLostHours)
+  readonly leaseChanged = $derived(this.leaseDays !== this.savedLeaseDays)
   /** What one check asks and catches, from the facade's figures. */
   readonly auditFigures: string
 
@@ -60,6 +69,7 @@ export class SettingsState {
     this.k = this.savedK = layr.settings.k
     this.n = this.savedN = layr.settings.n
     this.lostHours = this.savedLostHours = lostAfterHours(layr.settings.lostAfterMs)
+    this.leaseDays = this.savedLeaseDays = leaseDays(layr.settings.leaseMs)
     this.auditFigures = describeAuditFigures(layr.maintenance.figures)
     this.relaysText = layr.settings.relays.join('\n')
     this.hasPassphrase = layr.vault.hasPassphrase
@@ -100,6 +110,27 @@ export class SettingsState {
           : `Saved: the shares of a host away for more than ${formatDuration(saved)} are rebuilt elsewhere.`
     } catch (err) {
       this.lostProblem = describeError(err)
+    }
+  }
+
+  async saveLease(): Promise<void> {
+    this.leaseProblem = undefined
+    this.leaseNotice = ''
+    const ms = leaseMs(this.leaseDays)
+    if (ms === undefined) {
+      this.leaseProblem = {
+        name: 'InvalidInputError',
+        message: `Type a whole number of days from ${leaseDays(MIN_LEASE_MS)} to ${leaseDays(MAX_LEASE_MS)}.`,
+        tone: 'warning',
+      }
+      return
+    }
+    try {
+      await this.#layr.settings.setLease(ms)
+      this.leaseDays = this.savedLeaseDays = leaseDays(this.#layr.settings.leaseMs)
+      this.leaseNotice = `Saved: hosts keep your shares for ${this.savedLeaseDays} days after your last visit. Layr renews them while it is open.`
+    } catch (err) {
+      this.leaseProblem = describeError(err)
     }
   }
 

@@ -5,7 +5,7 @@
  * runs under Vitest; FilesState mirrors `views()` into $state.
  */
 import type { BackupJobOptions, FileEntry } from '../layr/api.ts'
-import { describeError, isCancellation, type Problem } from './errors.ts'
+import { describeFailure, isCancellation, type Problem } from './errors.ts'
 import { BackupTracker, type UploadSnapshot } from './progress.ts'
 
 export type BackupFn = (file: Blob, options: BackupJobOptions & { name?: string }) => Promise<FileEntry>
@@ -23,10 +23,18 @@ export interface UploadView {
 
 let nextId = 1
 
+/** A file to back up, with the handle a drop gave for it (Chromium), if any: kept so an interrupted backup can resume by itself. */
+export interface UploadItem {
+  readonly file: Blob
+  readonly name: string
+  readonly handle?: Promise<FileSystemFileHandle | undefined> | undefined
+}
+
 export class UploadTask {
   readonly id = nextId++
   readonly file: Blob
   readonly name: string
+  readonly #handle: Promise<FileSystemFileHandle | undefined> | undefined
   readonly #controller = new AbortController()
   readonly #now: () => number
   #tracker: BackupTracker
@@ -35,9 +43,10 @@ export class UploadTask {
   #view: UploadView | undefined
   onChange: () => void = () => {}
 
-  constructor(file: Blob, name: string, now: () => number = () => performance.now()) {
+  constructor(file: Blob, name: string, now: () => number = () => performance.now(), handle?: Promise<FileSystemFileHandle | undefined>) {
     this.file = file
     this.name = name
+    this.#handle = handle
     this.#now = now
     this.#tracker = new BackupTracker(1, file.size)
   }
@@ -79,9 +88,12 @@ export class UploadTask {
     this.#tracker.start()
     this.#changed()
     try {
+      // A handle that cannot be had (a synthetic drop, another browser) is simply left out.
+      const handle = await this.#handle?.catch(() => undefined)
       this.#entry = await backup(this.file, {
         name: this.name,
         signal: this.#controller.signal,
+        ...(handle ? { handle } : {}),
         onProgress: (e) => {
           this.#tracker.apply(e, this.#now())
           this.#changed()
@@ -91,7 +103,7 @@ export class UploadTask {
     } catch (err) {
       const cancelled = this.#controller.signal.aborted || isCancellation(err)
       this.#tracker.fail(cancelled)
-      this.#problem = cancelled ? undefined : describeError(err)
+      this.#problem = cancelled ? undefined : describeFailure('backup', err)
     }
     this.#changed()
   }
@@ -135,10 +147,10 @@ export class UploadQueue {
   }
 
   /** Queues the files (in order); they start as soon as the tasks ahead are done. */
-  add(files: Iterable<File | { file: Blob; name: string }>): UploadTask[] {
+  add(files: Iterable<File | UploadItem>): UploadTask[] {
     const added: UploadTask[] = []
     for (const f of files) {
-      const task = f instanceof Blob ? new UploadTask(f, f.name, this.#options.now) : new UploadTask(f.file, f.name, this.#options.now)
+      const task = f instanceof Blob ? new UploadTask(f, f.name, this.#options.now) : new UploadTask(f.file, f.name, this.#options.now, f.handle)
       task.onChange = () => this.#options.onChange?.()
       added.push(task)
     }
