@@ -242,11 +242,9 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
 
   const placeShare = async (segment: EncodedSegment, share: EncodedSegment['shares'][number]): Promise<void> => {
     const ref = `${segment.index}/${share.shareIndex}`
-    const already = holders.get(ref)
-    if (already) {
-      onProgress?.({ type: 'place:share', segmentIndex: segment.index, shareIndex: share.shareIndex, peer: already })
-      return
-    }
+    // A share a resumed upload already placed: not sent again, and not counted again (the
+    // interrupted backup's row started from what was placed).
+    if (holders.has(ref)) return
     let last = ''
     for (let tries = 1; ; tries++) {
       const target = placement.hostFor(segment.index, share.shareIndex, share.bytes.length)
