@@ -32,8 +32,8 @@ test.describe.serial('interrupted backups', () => {
     return (await Promise.all([owner, ...hosts].map((p) => heldKeys(p.page)))).flat()
   }
 
-  /** Backs `path` up through the chooser, then reloads the tab once `atLeast` of its shares are held, accepting the "leave?" prompt. */
-  async function backupThenReload(page: Page, path: string, heldBefore: number, atLeast: number): Promise<void> {
+  /** Backs `path` up through the chooser, then reloads the tab part-way, accepting the "leave?" prompt. */
+  async function backupThenReload(page: Page, path: string, name: string): Promise<void> {
     const asked: string[] = []
     const onDialog = (d: import('@playwright/test').Dialog): void => {
       asked.push(d.type())
@@ -41,7 +41,19 @@ test.describe.serial('interrupted backups', () => {
     }
     page.on('dialog', onDialog)
     await page.getByLabel('Choose files to back up').setInputFiles(path)
-    await expect.poll(async () => (await allHeld()).length - heldBefore, { timeout: 60_000, intervals: [100] }).toBeGreaterThanOrEqual(atLeast)
+    // As soon as its bar shows a fifth of the shares placed (the bar is shares placed ÷ all of them).
+    await page.waitForFunction(
+      (name) => {
+        const bar = document.querySelector<HTMLProgressElement>(`progress[aria-label="Backing up ${name}"]`)
+        return bar !== null && bar.hasAttribute('value') && bar.value >= 0.2 && bar.value < 0.8
+      },
+      name,
+      { polling: 'raf', timeout: 60_000 },
+    )
+    // The page holds a "leave?" handler while the backup runs (Chromium shows the prompt only
+    // to a page the person has interacted with: the click below is that).
+    expect(await page.evaluate(() => !window.dispatchEvent(new Event('beforeunload', { cancelable: true })))).toBe(true)
+    await page.getByRole('tab', { name: 'Files' }).click()
     await page.reload()
     page.off('dialog', onDialog)
     // Leaving mid-backup asked first.
@@ -77,15 +89,16 @@ test.describe.serial('interrupted backups', () => {
     const file = testFile('forty.bin', 40 * MiB)
     const path = onDisk(file)
     const page = owner.page
-    await backupThenReload(page, path, (await allHeld()).length, 24)
+    await backupThenReload(page, path, file.name)
 
     const row = page.getByTestId('interrupted-row')
     await expect(row).toHaveCount(1, { timeout: 30_000 })
     await expect(row).toContainText('forty.bin')
-    await expect(row.getByTestId('interrupted-state')).toContainText(/Interrupted · \d+ of 120 shares placed/)
-    const placed = Number((await row.getByTestId('interrupted-state').textContent())!.match(/(\d+) of 120/)![1])
+    // 40 MiB is 11 parts of 12 shares (a part holds 4 MiB less the encryption tags).
+    await expect(row.getByTestId('interrupted-state')).toContainText(/Interrupted · \d+ of 132 shares placed/)
+    const placed = Number((await row.getByTestId('interrupted-state').textContent())!.match(/(\d+) of 132/)![1])
     expect(placed).toBeGreaterThanOrEqual(1)
-    expect(placed).toBeLessThan(120)
+    expect(placed).toBeLessThan(132)
 
     // Resume asks for the file again (a picked file keeps no handle), then places the rest.
     const chooser = page.waitForEvent('filechooser')
@@ -98,17 +111,17 @@ test.describe.serial('interrupted backups', () => {
     const fileId = await page.evaluate(async () => (await (await window.layrReady).files())[0]!.id)
     const restored = await restoreHash(page, fileId)
     expect(restored.sha256).toBe(file.sha256)
-    // Exactly the file's 120 shares (10 segments × 12), each on one host: nothing left over from the first try.
+    // Exactly the file's 132 shares, each on one host: nothing left over from the first try.
     const held = await allHeld()
-    expect(held).toHaveLength(120)
-    expect(new Set(held).size).toBe(120)
+    expect(held).toHaveLength(132)
+    expect(new Set(held).size).toBe(132)
   })
 
   test('Discard leaves the hosts holding what they held before the backup began', async () => {
     const page = owner.page
     const before = (await allHeld()).sort()
-    const path = onDisk(testFile('discarded.bin', 32 * MiB))
-    await backupThenReload(page, path, before.length, 16)
+    const path = onDisk(testFile('discarded.bin', 40 * MiB))
+    await backupThenReload(page, path, 'discarded.bin')
     const row = page.getByTestId('interrupted-row').filter({ hasText: 'discarded.bin' })
     await expect(row).toHaveCount(1, { timeout: 30_000 })
     await row.getByTestId('interrupted-discard').click()
