@@ -91,9 +91,9 @@ describe('describeHealth', () => {
       },
     ],
     [
-      'all verified but on 2 hosts (k = 2, n = 3): survives nothing, never green',
+      'all verified but on 2 hosts (k = 2, n = 3): survives nothing, never green, and Repair now can spread it out',
       file(health({ survives: 0 }), { hosts: ['p1', 'p2'] }),
-      { level: 'risk', line: '3 of 3 verified', survival: 'Survives no host loss: open Layr on more devices or wait for more hosts', canRepair: false },
+      { level: 'risk', line: '3 of 3 verified', survival: 'Survives no host loss: open Layr on more devices or wait for more hosts', canRepair: true },
     ],
     [
       'a repair that failed can be tried again',
@@ -199,6 +199,27 @@ describe('describeRepair', () => {
     ],
     ['placed none', { at, placed: 0, unplaced: 2 }, {}, { tone: 'warn', text: 'no new host could take 2 shares; they stay where they were' }],
     ['nothing to do', { at, placed: 0, unplaced: 0 }, {}, { tone: 'muted', text: 'Nothing needed rebuilding (5 min ago).' }],
+    [
+      'spread out a doubled-up placement',
+      { at, placed: 3, unplaced: 0, spread: 3, unspread: 0 },
+      {},
+      { tone: 'ok', text: 'Repaired 5 min ago: 3 shares moved to new hosts.' },
+    ],
+    [
+      'rebuilt some, spread others, some still doubled up',
+      { at, placed: 3, unplaced: 0, spread: 1, unspread: 2 },
+      {},
+      {
+        tone: 'warn',
+        text: 'Repaired 5 min ago: 2 shares rebuilt on new hosts and 1 share moved to new hosts. 2 shares still share hosts with others of their part, until more hosts are online.',
+      },
+    ],
+    [
+      'no new host to spread to',
+      { at, placed: 0, unplaced: 0, spread: 0, unspread: 4 },
+      {},
+      { tone: 'warn', text: 'No new host was free (5 min ago): 4 shares still share hosts with others of their part.' },
+    ],
     [
       'too few verified',
       { at, placed: 0, unplaced: 0, error: { name: 'RepairImpossibleError', message: 'Segment 0 has 1 verified share(s)' } },

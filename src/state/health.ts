@@ -30,7 +30,7 @@ export interface HealthWords {
   readonly survival: SurvivalWords
   /** Hosts away or failing, briefly: "2 hosts away · 1 host failed its audit". */
   readonly hosts: string | undefined
-  /** Whether "Repair now" has something to do: shares not verified, a failed audit, or a repair that failed. */
+  /** Whether "Repair now" has something to do: shares not verified, a failed audit, a repair that failed, or shares doubled up on a host. */
   readonly canRepair: boolean
 }
 
@@ -65,7 +65,9 @@ export function describeHealth(file: FileFacts, now: number, counts: HostCounts 
     line,
     survival,
     hosts: describeHosts(h, counts),
-    canRepair: h.verified < h.n || h.failed > 0 || h.needsRepair || h.repair?.error !== undefined,
+    // A placement doubled up on too few hosts survives fewer losses than its n shares could: Repair
+    // now spreads it out when new hosts are there (and says so when none is).
+    canRepair: h.verified < h.n || h.failed > 0 || h.needsRepair || h.repair?.error !== undefined || h.survives < h.n - h.k,
   }
 }
 
@@ -161,17 +163,34 @@ export function describeRepair(h: FileHealth, now: number): RepairOutcome | unde
         return { tone: 'warn', text: `Repair did not finish (${ago}); nothing was changed. Layr tries again later.`, detail }
     }
   }
-  if (r.placed > 0 && r.unplaced === 0) return { tone: 'ok', text: `Repaired ${ago}: ${plural(r.placed, 'share')} rebuilt on new hosts.` }
+  const spread = r.spread ?? 0
+  const rebuilt = r.placed - spread
+  const unspread = r.unspread ?? 0
+  // Shares moved off a host that held several of a part (a reduced placement spread out), not rebuilt.
+  const moved = [rebuilt > 0 ? `${plural(rebuilt, 'share')} rebuilt on new hosts` : '', spread > 0 ? `${plural(spread, 'share')} moved to new hosts` : '']
+    .filter(Boolean)
+    .join(' and ')
+  const waiting =
+    unspread > 0
+      ? ` ${plural(unspread, 'share')} still ${unspread === 1 ? 'shares a host' : 'share hosts'} with others of ${unspread === 1 ? 'its' : 'their'} part, until more hosts are online.`
+      : ''
+  if (r.placed > 0 && r.unplaced === 0) return { tone: unspread > 0 ? 'warn' : 'ok', text: `Repaired ${ago}: ${moved}.${waiting}` }
   if (r.placed > 0) {
     return {
       tone: 'warn',
-      text: `Repaired in part ${ago}: ${plural(r.placed, 'share')} rebuilt on new hosts; ${plural(r.unplaced, 'share')} found no new host and ${r.unplaced === 1 ? 'stays' : 'stay'} where ${r.unplaced === 1 ? 'it was' : 'they were'}.`,
+      text: `Repaired in part ${ago}: ${moved}; ${plural(r.unplaced, 'share')} found no new host and ${r.unplaced === 1 ? 'stays' : 'stay'} where ${r.unplaced === 1 ? 'it was' : 'they were'}.`,
     }
   }
   if (r.unplaced > 0) {
     return {
       tone: 'warn',
       text: `Could not repair (${ago}): no new host could take ${plural(r.unplaced, 'share')}; ${r.unplaced === 1 ? 'it stays where it was' : 'they stay where they were'}. Layr tries again when more hosts are online.`,
+    }
+  }
+  if (unspread > 0) {
+    return {
+      tone: 'warn',
+      text: `No new host was free (${ago}): ${plural(unspread, 'share')} still ${unspread === 1 ? 'shares a host' : 'share hosts'} with others of ${unspread === 1 ? 'its' : 'their'} part. Layr spreads ${unspread === 1 ? 'it' : 'them'} out when more hosts are online.`,
     }
   }
   return { tone: 'muted', text: `Nothing needed rebuilding (${ago}).` }
