@@ -119,7 +119,9 @@ export class AppState {
     await layr.vault.importRecoveryText(text.trim(), passphrase === undefined ? {} : { passphrase })
     if (layr.vault.ownerId) localStorage.setItem(SAVED_KEY, layr.vault.ownerId)
     await this.files?.reset()
-    void this.files?.sync()
+    // A vault just brought to this device: its list is on the network, which this tab has only just
+    // joined, so look again a few times (about 45 s in all) before saying nobody answered.
+    void this.files?.sync({ retries: 4 })
   }
 
   /** Runs one action of the first-run and unlock screens: one at a time, its failure shown as `problem`. */

@@ -170,18 +170,32 @@ export class FilesState {
     await this.refresh()
   }
 
-  /** Fetches this vault's file list from the network (after restoring a vault on a new device). */
-  async sync(): Promise<void> {
+  /**
+   * Fetches this vault's file list from the network (after restoring a vault on a new device).
+   * `retries`: when no peer keeping file lists answered yet (a tab that has just joined knows few
+   * peers), look again that many times, after 3, 6, 12… s, before saying so.
+   */
+  async sync(options: { retries?: number } = {}): Promise<void> {
     if (this.syncing) return
     this.syncing = true
     try {
-      const before = this.entries.length
-      this.entries = await this.#layr.syncFiles()
-      const found = this.entries.length - before
-      this.notice = found > 0 ? `Found ${plural(found, 'file')} on the network.` : 'Your file list is up to date.'
-      this.problem = undefined
-    } catch (err) {
-      this.problem = describeError(err)
+      for (let attempt = 0, wait = 3000; ; attempt++, wait *= 2) {
+        try {
+          const before = this.entries.length
+          this.entries = await this.#layr.syncFiles()
+          const found = this.entries.length - before
+          this.notice = found > 0 ? `Found ${plural(found, 'file')} on the network.` : 'Your file list is up to date.'
+          this.problem = undefined
+          return
+        } catch (err) {
+          if ((err as Error).name !== 'RecordsUnavailableError' || attempt >= (options.retries ?? 0)) {
+            this.problem = describeError(err)
+            return
+          }
+          this.notice = 'Looking for your file list on the network…'
+          await new Promise((r) => setTimeout(r, wait))
+        }
+      }
     } finally {
       this.syncing = false
       this.loaded = true
