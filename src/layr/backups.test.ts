@@ -20,12 +20,6 @@ function dying(inner: UploadJournal, writes: number): UploadJournal {
   }
 }
 
-const held = async (g: Grid): Promise<number> => {
-  let n = 0
-  for (const p of g.peers) n += (await p.shares.usage()).shares
-  return n
-}
-
 /** A tab that backs up 9.5 MB (2-of-3, 5 segments of 1 MiB shares) and goes away after `writes` journal writes; then the same profile opened again. */
 async function reloaded(writes: number) {
   const g = new Grid(6)
@@ -66,7 +60,7 @@ describe('interrupted backups', () => {
     expect((await b.files()).map((f) => f.id)).toEqual([entry.id])
     // (equal(), not toEqual: comparing 9.5 MB element by element takes vitest a minute.)
     expect(equal(await collect((sink) => b.restore(entry.id, sink)), data)).toBe(true)
-    expect(await held(g)).toBe(5 * 3)
+    expect(await g.sharesHeld()).toBe(5 * 3)
     // Now that a manifest names them, the shares are kept for the owner's whole term.
     for (const p of g.peers) {
       for (const r of await p.shares.list()) expect(r.owners[0]!.expires! - g.now).toBeGreaterThan(DEFAULT_LEASE_MS - 60_000)
@@ -75,11 +69,11 @@ describe('interrupted backups', () => {
 
   it('Discard deletes what was placed, even a share in flight when the tab went away, and forgets the backup', async () => {
     const { g, b } = await reloaded(8)
-    expect(await held(g)).toBeGreaterThanOrEqual(5)
+    expect(await g.sharesHeld()).toBeGreaterThanOrEqual(5)
     const [interrupted] = await b.interrupted()
     const report = await b.discardBackup(interrupted!.id)
     expect(report.unreachable).toBe(0)
-    expect(await held(g)).toBe(0)
+    expect(await g.sharesHeld()).toBe(0)
     expect(await b.interrupted()).toEqual([])
     await expect(b.resumeBackup(interrupted!.id, new Blob())).rejects.toMatchObject({ name: 'BackupNotFoundError' })
   })
@@ -99,7 +93,7 @@ describe('interrupted backups', () => {
     await expect(failing).rejects.toMatchObject({ name: 'CancelledError' })
     expect(await journal.list()).toEqual([])
     expect(await a.interrupted()).toEqual([])
-    expect(await held(g)).toBe((await a.files())[0]!.segments * 3)
+    expect(await g.sharesHeld()).toBe((await a.files())[0]!.segments * 3)
   })
 
   it('while open, the app renews the leases on every share of its files, so hosts keep them past the first term', async () => {

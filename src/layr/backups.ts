@@ -44,20 +44,19 @@ export class BackupJournal {
   ) {}
 
   /** Journal hooks for a backup: a fresh one (`start`), or one resumed from `entry`. */
-  hooks(
-    from: { start: BackupStart } | { entry: JournalEntry },
-  ): UploadJournalHooks & { readonly id: () => string | undefined; done(): Promise<void>; stop(): void } {
+  hooks(from: { start: BackupStart } | { entry: JournalEntry }): UploadJournalHooks & { done(): Promise<void>; stop(): void } {
     let entry: JournalEntry | undefined = 'entry' in from ? from.entry : undefined
     if (entry) this.#running.add(entry.id)
-    // Writes go one after another, each the whole entry as it is then.
+    // Writes go one after another, each the whole entry as it is then. A failed write fails the
+    // step that made it (the upload stops), not every write after it.
     let writing = Promise.resolve()
     const write = (next: JournalEntry): Promise<void> => {
       entry = next
-      writing = writing.then(() => this.journal.put(next))
-      return writing
+      const put = writing.catch(() => {}).then(() => this.journal.put(next))
+      writing = put
+      return put
     }
     return {
-      id: () => entry?.id,
       begin: async ({ identity, createdAt, plan }) => {
         if (!('start' in from)) return
         const id = toHex(identity.fileId)

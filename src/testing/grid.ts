@@ -65,6 +65,13 @@ export class Grid {
     return peer
   }
 
+  /** Shares held by every peer of the grid, counted (a share on two peers counts twice). */
+  async sharesHeld(): Promise<number> {
+    let n = 0
+    for (const p of this.peers) n += (await p.shares.usage()).shares
+    return n
+  }
+
   peer(id: string): GridPeer {
     const p = this.peers.find((x) => x.id === id)
     if (!p) throw new Error(`grid: no peer ${id}`)

@@ -6,8 +6,8 @@ import { NEW_HOST, hostPreference, recordOnline, type HostReputation } from '../
 import { Vault } from '../core/vault/index.ts'
 import { corruptors, patternBytes } from '../testing/corruptors.ts'
 import { Grid } from '../testing/grid.ts'
+import { restoredOnGrid as restored } from '../testing/grid-restore.ts'
 import { backupFile } from './upload.ts'
-import { restoreFile } from './restore.ts'
 import { auditFile, shareChecks } from './audit.ts'
 import { applyRepair, repairFile, RepairImpossibleError } from './repair.ts'
 import { deleteSigned } from './remove.ts'
@@ -23,12 +23,6 @@ async function setup(policy: RedundancyPolicy, peers: number, size = 3 * policy.
   const blob = new Blob([patternBytes(size, 5)])
   const m = await backupFile(net, owner, blob, { policy, shareSize: SHARE })
   return { g, owner, net, m, blob }
-}
-
-async function restored(g: Grid, owner: Vault, m: FileManifest): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  for await (const p of restoreFile(g.network('owner'), owner, m)) parts.push(p)
-  return new Uint8Array(await new Blob(parts as BlobPart[]).arrayBuffer())
 }
 
 /** An audit round as the app runs it: reputation follows who was reached. */

@@ -6,8 +6,8 @@ import { toHex } from '../core/bytes.ts'
 import { PENDING_LEASE_MS } from '../core/lease/index.ts'
 import { patternBytes } from '../testing/corruptors.ts'
 import { Grid } from '../testing/grid.ts'
+import { restoredOnGrid as restored } from '../testing/grid-restore.ts'
 import { backupFile, FileChangedError, type ResumeState, type UploadJournalHooks } from './upload.ts'
-import { restoreFile } from './restore.ts'
 
 const SHARE = 2 * LEAF_SIZE
 const policy = makePolicy({ k: 2, n: 4 })
@@ -40,21 +40,6 @@ function crashingJournal(after: number) {
 }
 
 const stores = (g: Grid): number => g.peers.reduce((n, p) => n + p.host.counters.stored, 0)
-const held = async (g: Grid): Promise<number> => {
-  let n = 0
-  for (const p of g.peers) n += (await p.shares.usage()).shares
-  return n
-}
-
-async function restored(g: Grid, owner: Vault, m: FileManifest): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  for await (const p of restoreFile(g.network('owner'), owner, m)) parts.push(p)
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) out.set(p, (o += p.length) - p.length)
-  return out
-}
-
 const settle = () => new Promise((r) => setTimeout(r, 50))
 
 async function interrupted(after: number) {
@@ -80,7 +65,7 @@ describe('resumable uploads', () => {
     // What landed before (5, and any share in flight when the journal stopped) was not sent again.
     expect(stores(g) - before).toBeLessThanOrEqual(total - 5)
     // The hosts hold exactly the file's shares: none orphaned, none twice.
-    expect(await held(g)).toBe(total)
+    expect(await g.sharesHeld()).toBe(total)
     expect(toHex(m.fileId)).toBe(toHex(j.state.start!.identity.fileId))
     for (const [ref, peer] of j.state.landed) {
       const [s, i] = ref.split('/').map(Number) as [number, number]
@@ -99,7 +84,7 @@ describe('resumable uploads', () => {
     await host.shares.delete(key)
     const m = await backupFile(g.network('owner'), owner, blob, { policy, shareSize: SHARE, resume: j.resume() })
     expect(await host.shares.record(key)).toBeDefined()
-    expect(await held(g)).toBe(4 * policy.n)
+    expect(await g.sharesHeld()).toBe(4 * policy.n)
     expect(Buffer.from(await restored(g, owner, m)).equals(Buffer.from(await blob.arrayBuffer()))).toBe(true)
   })
 

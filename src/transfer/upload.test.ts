@@ -5,8 +5,8 @@ import { Vault } from '../core/vault/index.ts'
 import { toHex } from '../core/bytes.ts'
 import { corruptors, patternBytes } from '../testing/corruptors.ts'
 import { Grid } from '../testing/grid.ts'
+import { restoredOnGrid as restored } from '../testing/grid-restore.ts'
 import { backupFile, type BackupProgress } from './upload.ts'
-import { restoreFile } from './restore.ts'
 import { deleteShares } from './remove.ts'
 import { auditFile } from './audit.ts'
 
@@ -24,15 +24,6 @@ function file(segments: number, seed = 1): Blob {
   return new Blob([patternBytes(segments * 2 * SHARE - segments * 64, seed)])
 }
 
-async function restored(g: Grid, owner: Vault, manifest: FileManifest): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  for await (const p of restoreFile(g.network('owner'), owner, manifest)) parts.push(p)
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) out.set(p, (o += p.length) - p.length)
-  return out
-}
-
 async function same(a: Blob, b: Uint8Array): Promise<boolean> {
   const x = new Uint8Array(await a.arrayBuffer())
   return x.length === b.length && x.every((v, i) => v === b[i])
@@ -40,12 +31,6 @@ async function same(a: Blob, b: Uint8Array): Promise<boolean> {
 
 function holdersOf(m: FileManifest): string[][] {
   return m.segments.map((s) => s.shares.map((sh) => sh.holders[0]!))
-}
-
-async function held(g: Grid): Promise<number> {
-  let n = 0
-  for (const p of g.peers) n += (await p.shares.usage()).shares
-  return n
 }
 
 describe('upload on the grid', () => {
@@ -166,7 +151,7 @@ describe('upload on the grid', () => {
       onProgress: (e) => e.type === 'place:share' && ctl.abort(),
     })
     await expect(run).rejects.toMatchObject({ name: 'CancelledError' })
-    expect(await held(g)).toBe(0)
+    expect(await g.sharesHeld()).toBe(0)
   })
 
   it('a backup that fails (every host refuses after a while) deletes what it placed, and says why', async () => {
@@ -177,7 +162,7 @@ describe('upload on the grid', () => {
       name: 'PlacementError',
       message: expect.stringMatching(/full now/),
     })
-    expect(await held(g)).toBe(0)
+    expect(await g.sharesHeld()).toBe(0)
   })
 
   it('no host with room is a PlacementError that says what to do', async () => {
@@ -226,6 +211,6 @@ describe('restore, remove and audit on the grid', () => {
     const onGone = (await g.peer(gone).shares.usage()).shares
     expect(onGone).toBeGreaterThan(0)
     expect(report).toEqual({ deleted: 8 - onGone, unreachable: onGone })
-    expect(await held(g)).toBe(onGone)
+    expect(await g.sharesHeld()).toBe(onGone)
   })
 })
