@@ -6,6 +6,8 @@
  * while the view is open.
  */
 import { expect, test, type Browser } from '@playwright/test'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { installStandInWallet, STAND_IN_NETWORKS, type StandInNetwork, type StandInWalletOptions } from './wallet/stand-in-wallet.ts'
 
 const LOCAL_PASSPHRASE = 'Layr local development ledger ; not a blockchain'
@@ -78,4 +80,24 @@ test.describe('the Wallet view', () => {
       await close()
     }
   })
+})
+
+test('the app’s entry chunk (production) holds neither Freighter’s API nor stellar-sdk: they load with the views that need them', () => {
+  const html = readFileSync('dist/index.html', 'utf8')
+  const entry = /<script[^>]+src="\/?([^"]+\.js)"/.exec(html)?.[1]
+  expect(entry).toBeTruthy()
+  // The entry and every chunk it imports statically (what loads before anything is asked for).
+  const seen = new Set<string>()
+  const visit = (file: string): void => {
+    if (seen.has(file)) return
+    seen.add(file)
+    const code = readFileSync(join('dist', file), 'utf8')
+    for (const m of code.matchAll(/(?:^|[;\s])import\s*(?:[\w*{}\s,$]+from\s*)?["']\.\/([^"']+\.js)["']/g)) visit(join('assets', m[1]!))
+  }
+  visit(entry!)
+  for (const file of seen) {
+    const code = readFileSync(join('dist', file), 'utf8')
+    expect(code, file).not.toContain('FREIGHTER_EXTERNAL_MSG_REQUEST')
+    expect(code, file).not.toContain('Public Global Stellar Network ; September 2015')
+  }
 })
