@@ -98,6 +98,6 @@ test('the app’s entry chunk (production) holds neither Freighter’s API nor s
   for (const file of seen) {
     const code = readFileSync(join('dist', file), 'utf8')
     expect(code, file).not.toContain('FREIGHTER_EXTERNAL_MSG_REQUEST')
-    expect(code, file).not.toContain('Public Global Stellar Network ; September 2015')
+    expect(code, file).not.toContain('envelopeTypeTx')
   }
 })
