@@ -1,4 +1,7 @@
 import { defineConfig } from '@playwright/test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 // One relay per run on a free port (scripts/test.mjs picks it; a fixed fallback otherwise),
 // because a relay left over from a previous run can still hold a port.
@@ -8,6 +11,8 @@ const chromium = process.env.LAYR_CHROMIUM ?? '/usr/bin/chromium'
 // The tests drive the test flavour of the app (window hooks; vite.config.ts), built into
 // dist-e2e/. Set here so that the relays tests spawn (e2e/relay-process.ts) serve it too.
 process.env.LAYR_STATIC_DIR = 'dist-e2e'
+// Made once per run (the config is loaded again in workers: they reuse the main process's choice).
+const ledgerFile = (process.env.LAYR_E2E_LEDGER_FILE ??= join(mkdtempSync(join(tmpdir(), 'layr-e2e-ledger-')), 'dev-ledger.json'))
 
 export default defineConfig({
   testDir: 'e2e',
@@ -38,7 +43,8 @@ export default defineConfig({
     // Both flavours: e2e/production.spec.ts serves dist/ (production) from a relay of its own.
     command: 'npm run build && npm run build:e2e && node --import tsx relay/main.ts',
     url: `http://127.0.0.1:${port}/health`,
-    env: { LAYR_HOST: '127.0.0.1', LAYR_PORT: String(port), LAYR_STATIC_DIR: 'dist-e2e' },
+    // A dev ledger of this run's own (a temporary file), so runs never share accounts or balances.
+    env: { LAYR_HOST: '127.0.0.1', LAYR_PORT: String(port), LAYR_STATIC_DIR: 'dist-e2e', LAYR_LEDGER_FILE: ledgerFile },
     reuseExistingServer: false,
     timeout: 180_000,
     stdout: 'pipe',

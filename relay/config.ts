@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { DEFAULT_LEDGER_ORIGINS } from './security.ts'
 
 export interface RelayConfig {
   readonly host: string
@@ -7,6 +8,8 @@ export interface RelayConfig {
   readonly staticDir: string
   /** The local development ledger under /ledger (relay/ledger/), or undefined when it is off. */
   readonly ledger?: LedgerConfig
+  /** Origins of the ledgers (Horizon, friendbot) the app may fetch from, in the CSP's connect-src; default testnet's. */
+  readonly ledgerOrigins?: readonly string[]
 }
 
 export interface LedgerConfig {
@@ -23,7 +26,9 @@ export class ConfigError extends Error {
 /**
  * Reads LAYR_HOST / LAYR_PORT / LAYR_STATIC_DIR and the dev ledger's LAYR_LEDGER (`local`, the
  * default, or `off`), LAYR_LEDGER_FILE (default .layr/dev-ledger.json) and LAYR_LEDGER_TEST_CLOCK
- * (`1` serves POST /ledger/_clock; for test builds only). Everything has an embedded default so
+ * (`1` serves POST /ledger/_clock; for test builds only), and LAYR_LEDGER_ORIGINS: the origins of
+ * the Horizon servers and friendbots the page may fetch from (space- or comma-separated; default
+ * Stellar testnet's Horizon and friendbot; `none` for none). Everything has an embedded default so
  * `npm start` needs no setup.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig {
@@ -39,5 +44,23 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
   const clock = env.LAYR_LEDGER_TEST_CLOCK?.trim() || '0'
   if (clock !== '0' && clock !== '1') throw new ConfigError(`LAYR_LEDGER_TEST_CLOCK must be 0 or 1, got "${clock}".`)
   const ledger = ledgerMode === 'local' ? { file: resolve(env.LAYR_LEDGER_FILE?.trim() || '.layr/dev-ledger.json'), testClock: clock === '1' } : undefined
-  return { host, port, staticDir, ...(ledger ? { ledger } : {}) }
+  return { host, port, staticDir, ...(ledger ? { ledger } : {}), ledgerOrigins: ledgerOriginsOf(env.LAYR_LEDGER_ORIGINS) }
+}
+
+function ledgerOriginsOf(text: string | undefined): readonly string[] {
+  const value = text?.trim()
+  if (!value) return DEFAULT_LEDGER_ORIGINS
+  if (value === 'none') return []
+  return value.split(/[\s,]+/).map((o) => {
+    let url: URL | undefined
+    try {
+      url = new URL(o)
+    } catch {
+      url = undefined
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== o.replace(/\/+$/, '')) {
+      throw new ConfigError(`LAYR_LEDGER_ORIGINS lists origins such as https://horizon.example.org (scheme, host, optional port; no path), got "${o}".`)
+    }
+    return url.origin
+  })
 }

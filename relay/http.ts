@@ -26,6 +26,8 @@ export interface HttpOptions {
   readonly routes: ReadonlyMap<string, RouteHandler>
   /** Routes for a path and everything under it, e.g. '/ledger' for '/ledger' and '/ledger/accounts/…'. */
   readonly prefixes?: ReadonlyMap<string, RouteHandler>
+  /** The security headers of every response (default: security.ts's, testnet's ledger allowed). */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -40,7 +42,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
  */
 export function createHttpServer(options: HttpOptions): Server {
   return createServer((req, res) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value)
+    for (const [name, value] of Object.entries(options.headers ?? SECURITY_HEADERS)) res.setHeader(name, value)
     handle(options, req, res).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' })
       else res.destroy()

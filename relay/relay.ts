@@ -5,6 +5,7 @@ import type { RelayConfig } from './config.ts'
 import { p2pConfigFromEnv, startRelayP2P, type P2PConfig, type RelayP2P } from './p2p.ts'
 import { openLedgerFile, type LedgerFile } from './ledger/store.ts'
 import { LEDGER_PREFIX, ledgerHandler } from './ledger/horizon.ts'
+import { securityHeaders } from './security.ts'
 
 export interface RunningRelay {
   readonly url: string
@@ -55,7 +56,7 @@ export async function startRelay(config: RelayConfig, p2pConfig: P2PConfig = p2p
   const ledger = config.ledger ? await openLedgerFile(config.ledger.file) : undefined
   const prefixes = new Map<string, RouteHandler>()
   if (ledger && config.ledger) prefixes.set(LEDGER_PREFIX, ledgerHandler({ ledger: ledger.ledger, flush: ledger.flush, testClock: config.ledger.testClock }))
-  const server = createHttpServer({ staticDir: config.staticDir, routes, prefixes })
+  const server = createHttpServer({ staticDir: config.staticDir, routes, prefixes, headers: securityHeaders(config.ledgerOrigins) })
   server.on('upgrade', (req, socket, head) => {
     if (p2p) p2p.handleUpgrade(req, socket, head)
     else socket.destroy()

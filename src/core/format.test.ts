@@ -33,8 +33,17 @@ import { DEFAULT_SHARE_SIZE, MAX_SHARE_SIZE, planSegments, segmentSpec } from '.
 import { encodeRecoveryText, parseRecoveryText, RECOVERY_PREFIX, Vault } from './vault/index.ts'
 // §17 is the network's: the test reads the protocol's own constants and message builders.
 import { HOST_MAX_LEASE_MS, MAX_RENEW_KEYS } from './lease/index.ts'
-import { AUTH_WINDOW_MS, deleteMessage, readRecordsMessage, renewMessage, storeMessage } from '../net/share/auth.ts'
-import { decodeRequestHead, decodeResponseHead, encodeRequest, encodeResponse, HEADER_LIMITS, SHARE_PROTOCOL } from '../net/share/messages.ts'
+import { AUTH_WINDOW_MS, deleteMessage, offerMessage, readRecordsMessage, renewMessage, signOffer, storeMessage } from '../net/share/auth.ts'
+import {
+  decodeRequestHead,
+  decodeResponseHead,
+  encodeRequest,
+  encodeResponse,
+  HEADER_LIMITS,
+  MAX_OFFER_CLAIMS,
+  MAX_OFFER_XDR,
+  SHARE_PROTOCOL,
+} from '../net/share/messages.ts'
 // §18 is the network's too: the owner's deadline lives with the owner's audit.
 import { AUDIT_DEADLINE_MS } from '../transfer/audit.ts'
 
@@ -1108,6 +1117,11 @@ describe('§17 the share protocol', () => {
     deleteSignature: string
     readRecordsMessage: string
     readRecordsSignature: string
+    offerAccount: string
+    offerClaims: string[]
+    offerRefund: string
+    offerMessage: string
+    offerSignature: string
     storeHeader: string
   }
   const v = vector<AuthVector>('share-auth')
@@ -1116,6 +1130,9 @@ describe('§17 the share protocol', () => {
     expect(C.str('SHARE_PROTOCOL')).toBe(SHARE_PROTOCOL)
     expect(C.num('AUTH_WINDOW_MS')).toBe(AUTH_WINDOW_MS)
     expect(C.num('HEADER_LIMIT_REQUEST')).toBe(HEADER_LIMITS.request)
+    expect(C.num('HEADER_LIMIT_OFFER')).toBe(HEADER_LIMITS.offer)
+    expect(C.num('MAX_OFFER_CLAIMS')).toBe(MAX_OFFER_CLAIMS)
+    expect(C.num('MAX_OFFER_XDR')).toBe(MAX_OFFER_XDR)
     expect(C.num('MAX_RENEW_KEYS')).toBe(MAX_RENEW_KEYS)
     expect(C.num('HOST_MAX_LEASE_MS')).toBe(HOST_MAX_LEASE_MS)
   })
@@ -1130,6 +1147,9 @@ describe('§17 the share protocol', () => {
     expect(hexOf(vault.sign(hex(v.storeMessage)))).toBe(v.storeSignature)
     expect(hexOf(vault.sign(hex(v.deleteMessage)))).toBe(v.deleteSignature)
     expect(hexOf(vault.sign(hex(v.readRecordsMessage)))).toBe(v.readRecordsSignature)
+    const offer = { account: v.offerAccount, claims: v.offerClaims, refund: v.offerRefund }
+    expect(hexOf(offerMessage(offer, v.time, v.host))).toBe(v.offerMessage)
+    expect(hexOf(signOffer(vault, offer, v.host, v.time).signature)).toBe(v.offerSignature)
     const head = encodeRequest({
       type: 'store',
       key: hex(v.key),
@@ -1165,6 +1185,12 @@ describe('§17 the share protocol', () => {
     expect(edSign(keys.signingSeed, store).toString('hex')).toBe(v.storeSignature)
     expect(edSign(keys.signingSeed, del).toString('hex')).toBe(v.deleteSignature)
     expect(edSign(keys.signingSeed, read).toString('hex')).toBe(v.readRecordsSignature)
+    const terms = createHash('sha256')
+      .update(cborEncode({ account: v.offerAccount, claims: v.offerClaims, refund: v.offerRefund }))
+      .digest()
+    const offer = cat(C.bytes('OFFER_CONTEXT'), terms, u64be(v.time), host)
+    expect(offer.toString('hex')).toBe(v.offerMessage)
+    expect(edSign(keys.signingSeed, offer).toString('hex')).toBe(v.offerSignature)
     const header = cborEncode({
       type: 'store',
       key: hex(v.key),

@@ -7,8 +7,11 @@
 import type { BackupProgress, DeleteProgress, RepairProgress } from '../transfer/index.ts'
 import type { PipelineProgress } from '../core/pipeline/index.ts'
 import type { NetworkStatus } from '../net/status.ts'
+import type { LedgerChoice, LedgerNetwork } from '../ports/ledger.ts'
+import type { SignOptions, WalletError, WalletNetwork, WalletState } from '../ports/wallet.ts'
 
 export type { BackupProgress, PipelineProgress, NetworkStatus, RepairProgress }
+export type { LedgerChoice, LedgerNetwork, SignOptions, WalletError, WalletNetwork, WalletState }
 
 /** The file as the Files view lists it. `id` is the hex of the manifest's 16-byte file id. */
 export interface FileEntry {
@@ -261,6 +264,35 @@ export interface HostingApi {
   /** Saved and enforced at once; shares already held are kept even above a lowered quota. */
   setQuota(bytes: number): Promise<void>
   stats(): Promise<HostingStats>
+  /** What this tab charges as a host, stroops per GiB-month (0: free, the default). */
+  readonly price: number
+  /** The account (G…) escrows must pay this tab; undefined until set. */
+  readonly payoutAccount: string | undefined
+  /**
+   * Saves the price and payout account and applies them at once. InvalidInputError unless the price is
+   * a whole number of stroops ≥ 0 and, for a price above 0, the account is a Stellar account id (G…).
+   */
+  setPricing(pricing: { readonly price: number; readonly account?: string | undefined }): Promise<void>
+  /** What this tab earned as a host: every claim it made, and their sum. Empty while hosting is off. */
+  earnings(): Promise<HostEarnings>
+}
+
+export interface HostClaim {
+  readonly escrow: string
+  readonly window: number
+  /** Stroops paid. */
+  readonly amount: bigint
+  /** Hex hash of the claim transaction. */
+  readonly hash: string
+  /** Milliseconds since the epoch. */
+  readonly at: number
+}
+
+export interface HostEarnings {
+  /** Stroops, all claims together. */
+  readonly total: bigint
+  /** Newest first. */
+  readonly claims: readonly HostClaim[]
 }
 
 export interface PeerPlacement {
@@ -317,6 +349,49 @@ export interface SettingsApi {
   readonly leaseMs: number
   /** InvalidInputError unless a whole number of ms from 7 to 365 days. */
   setLease(ms: number): Promise<void>
+  /** Where payments go: `local` (this relay's development ledger, the default), `testnet`, or a custom Horizon. */
+  readonly ledger: LedgerChoice
+  /** The network the setting points at (Horizon URL, passphrase, friendbot). */
+  readonly ledgerNetwork: LedgerNetwork
+  /**
+   * InvalidInputError for a custom ledger that cannot be used (the message says why). Hosting and the
+   * wallet use the new ledger at once. The page can reach a Horizon only if the relay's security policy
+   * lists its origin (LAYR_LEDGER_ORIGINS; testnet's is there by default).
+   */
+  setLedger(choice: LedgerChoice): Promise<void>
+}
+
+/** The ledger of the settings, for reading balances and getting test lumens. */
+export interface LedgerApi {
+  readonly network: LedgerNetwork
+  /** Whether `fund` can work (the network has a friendbot: local and testnet). */
+  readonly canFund: boolean
+  /** The account's balance in stroops; undefined when the account does not exist on this ledger (yet). */
+  balance(account: string): Promise<bigint | undefined>
+  /** Creates and funds the account with test lumens (FundingUnavailableError where there is no friendbot). */
+  fund(account: string): Promise<void>
+}
+
+/**
+ * The owner's wallet (Freighter), for the ledger of the settings. Its adapter is loaded on first use
+ * (a separate chunk), so the app costs nothing more for those who never open the Wallet view. Every
+ * failure is a WalletError subclass (WalletMissingError, WalletRejectedError, WalletNetworkError, …).
+ */
+export interface WalletApi {
+  /** The network the wallet must be on: the app's ledger. */
+  readonly ledger: WalletNetwork
+  /** Whether Freighter is in this browser; false within a few seconds when it is not. */
+  detect(): Promise<boolean>
+  /** Asks the owner to let Layr use an account (a click in Freighter); its address. */
+  connect(): Promise<string>
+  /** The connected account (WalletNotConnectedError before connect). */
+  address(): Promise<string>
+  /** The wallet's network now. */
+  network(): Promise<WalletNetwork>
+  /** Asks the owner to sign (always for the app's ledger's passphrase unless told otherwise). */
+  signTransaction(xdr: string, options?: SignOptions): Promise<string>
+  /** Follows account and network switches (once at the start, then on each change). Returns the stop function. */
+  watch(onChange: (state: WalletState) => void, onError?: (error: WalletError) => void): () => void
 }
 
 export interface MaintenanceApi {
@@ -335,6 +410,8 @@ export interface Layr {
   readonly hosting: HostingApi
   readonly network: NetworkApi
   readonly maintenance: MaintenanceApi
+  readonly ledger: LedgerApi
+  readonly wallet: WalletApi
   /** Encrypts, codes and places `file`, then saves its manifest locally and on the network. */
   backup(file: File | Blob, options?: BackupJobOptions & { name?: string }): Promise<FileEntry>
   /** Backups that were interrupted (reload, crash), oldest first. */

@@ -41,7 +41,7 @@ const browserPeers: PeerRuntime = {
     if (!net.lib || !net.node) throw new Error('The network is not started.')
     return net.lib.libp2pNetwork(net.node)
   },
-  host: (quota, db) => net.hostShares(quota, db),
+  host: (quota, db, payments) => net.hostShares(quota, db, payments),
   unhost: () => net.unhostShares(),
 }
 
@@ -65,6 +65,10 @@ export function openLayr(options: OpenOptions = {}): Promise<Layr> {
         ...(navigator.storage?.persist ? { persistStorage: () => navigator.storage.persist() } : {}),
         hostDb: options.hostDb ?? 'layr-host',
         uploads,
+        origin: location.origin,
+        // stellar-sdk and freighter-api come in chunks of their own, loaded when first needed.
+        ledger: async (network) => (await import('../adapters/ledger/horizon.ts')).createHorizonLedger(network),
+        wallet: async (ledger) => (await import('../adapters/wallet/freighter.ts')).createFreighterWallet({ ledger }),
       },
       { autostart: options.autostart !== false },
     )

@@ -26,13 +26,20 @@ import { LEAF_SIZE } from '../core/merkle/index.ts'
 import { InvalidInputError } from '../core/errors.ts'
 import { MAX_LEASE_MS, MIN_LEASE_MS } from '../core/lease/index.ts'
 import { placedSurvives } from '../core/repair/index.ts'
+import { ledgerChoiceProblem, ledgerNetwork, LedgerUnreachableError, type Ledger, type LedgerNetwork } from '../ports/ledger.ts'
+import { WalletError, type Wallet, type WalletNetwork } from '../ports/wallet.ts'
+import { isAccountId } from '../pay/strkey.ts'
+import type { HostPricing } from '../net/share/payments.ts'
 import type {
   BackupJobOptions,
   FileEntry,
   FileHealth,
   HostScore,
+  HostEarnings,
   HostingApi,
+  LedgerApi,
   MaintenanceApi,
+  WalletApi,
   HostingStats,
   InterruptedBackup,
   Layr,
@@ -113,6 +120,12 @@ class LayrClient implements Layr {
   readonly hosting: HostingApi
   readonly network: NetworkApi
   readonly maintenance: MaintenanceApi
+  readonly ledger: LedgerApi
+  readonly wallet: WalletApi
+  /** The Ledger of the current setting, made once per network. */
+  #ledgerOf: { readonly key: string; readonly ledger: Promise<Ledger> } | undefined
+  /** The Wallet for the current ledger, made once per network. */
+  #walletOf: { readonly key: string; readonly wallet: Promise<Wallet> } | undefined
 
   constructor(
     private readonly parts: LayrParts,
@@ -223,6 +236,52 @@ class LayrClient implements Layr {
         }
         self.#save({ leaseMs: ms })
       },
+      get ledger() {
+        return self.#settings.ledger
+      },
+      get ledgerNetwork() {
+        return self.#network()
+      },
+      setLedger: async (choice) => {
+        const problem = ledgerChoiceProblem(choice)
+        if (problem) throw new InvalidInputError(problem)
+        self.#save({ ledger: choice })
+      },
+    }
+    this.ledger = {
+      get network() {
+        return self.#network()
+      },
+      get canFund() {
+        return self.#network().friendbotUrl !== undefined
+      },
+      balance: async (account) => (await (await self.#ledger()).loadAccount(account))?.balance,
+      fund: async (account) => (await self.#ledger()).fund(account),
+    }
+    const wallet = (): Promise<Wallet> => self.#wallet()
+    this.wallet = {
+      get ledger() {
+        return self.#walletLedger()
+      },
+      detect: async () => (await wallet()).detect(),
+      connect: async () => (await wallet()).connect(),
+      address: async () => (await wallet()).address(),
+      network: async () => (await wallet()).network(),
+      signTransaction: async (xdr, options) => (await wallet()).signTransaction(xdr, options),
+      watch: (onChange, onError) => {
+        let stop: (() => void) | undefined
+        let stopped = false
+        wallet().then(
+          (w) => {
+            if (!stopped) stop = w.watch(onChange, onError)
+          },
+          (err: unknown) => onError?.(err instanceof WalletError ? err : new WalletError(`The wallet could not be loaded: ${(err as Error).message}`)),
+        )
+        return () => {
+          stopped = true
+          stop?.()
+        }
+      },
     }
     const shareLeaves = DEFAULT_SHARE_SIZE / LEAF_SIZE
     const timing = this.#maintenance.timing
@@ -260,6 +319,26 @@ class LayrClient implements Layr {
         self.#host?.setQuota(bytes)
       },
       stats: () => self.#hostingStats(),
+      get price() {
+        return self.#settings.hostPrice
+      },
+      get payoutAccount() {
+        return self.#settings.payoutAccount
+      },
+      setPricing: async ({ price, account }) => {
+        if (!Number.isSafeInteger(price) || price < 0)
+          throw new InvalidInputError(`A price is a whole number of stroops per GiB-month, 0 or more; got ${price}.`)
+        const payout = account?.trim() || undefined
+        if (payout !== undefined && !isAccountId(payout)) {
+          throw new InvalidInputError(`“${payout}” is not a Stellar account id: it starts with G and has 56 letters and digits.`)
+        }
+        if (price > 0 && payout === undefined) {
+          throw new InvalidInputError('A host with a price needs a payout account: connect your wallet or type the G… address to be paid to.')
+        }
+        self.#save({ hostPrice: price, payoutAccount: payout })
+        self.#host?.setPricing(self.#pricing())
+      },
+      earnings: () => self.#earnings(),
     }
     this.network = {
       start: () => self.#startNetwork(),
@@ -314,6 +393,54 @@ class LayrClient implements Layr {
         }
       }
     })()
+  }
+
+  /** The network of the ledger setting. */
+  #network(): LedgerNetwork {
+    return ledgerNetwork(this.#settings.ledger, this.parts.origin ?? globalThis.location?.origin ?? 'http://127.0.0.1:8080')
+  }
+
+  /** The Ledger of the current setting (made again when the setting changes). */
+  #ledger(): Promise<Ledger> {
+    const network = this.#network()
+    const key = `${network.horizonUrl}\n${network.passphrase}`
+    if (this.#ledgerOf?.key !== key) {
+      const make = this.parts.ledger
+      const ledger = make ? make(network) : Promise.reject(new LedgerUnreachableError('This Layr was made without a ledger.'))
+      this.#ledgerOf = { key, ledger }
+      ledger.catch(() => this.#ledgerOf?.ledger === ledger && (this.#ledgerOf = undefined))
+    }
+    return this.#ledgerOf.ledger
+  }
+
+  /** The app's ledger as the wallet sees networks. */
+  #walletLedger(): WalletNetwork {
+    const n = this.#network()
+    const name = n.kind === 'local' ? 'Layr local ledger' : n.kind === 'testnet' ? 'Testnet' : n.horizonUrl
+    return { passphrase: n.passphrase, name, horizonUrl: n.horizonUrl }
+  }
+
+  #wallet(): Promise<Wallet> {
+    const ledger = this.#walletLedger()
+    const key = `${ledger.horizonUrl}\n${ledger.passphrase}`
+    if (this.#walletOf?.key !== key) {
+      const make = this.parts.wallet
+      const wallet = make ? make(ledger) : Promise.reject(new WalletError('This Layr was made without a wallet.'))
+      this.#walletOf = { key, wallet }
+      wallet.catch(() => this.#walletOf?.wallet === wallet && (this.#walletOf = undefined))
+    }
+    return this.#walletOf.wallet
+  }
+
+  #pricing(): HostPricing {
+    const { hostPrice, payoutAccount } = this.#settings
+    return payoutAccount ? { price: hostPrice, account: payoutAccount } : { price: hostPrice }
+  }
+
+  async #earnings(): Promise<HostEarnings> {
+    const e = (await this.#host?.payments?.earnings()) ?? { total: 0n, claims: [] }
+    const claims = e.claims.map((c) => ({ escrow: c.escrow, window: c.window, amount: c.amount, hash: c.hash, at: c.at })).sort((a, b) => b.at - a.at)
+    return { total: e.total, claims }
   }
 
   #save(patch: Partial<StoredSettings>): void {
@@ -391,13 +518,14 @@ class LayrClient implements Layr {
     this.#save({ hostingEnabled: true })
     await this.#startNetwork()
     try {
-      this.#host ??= await this.parts.peers.host(this.#settings.quota, this.parts.hostDb)
+      this.#host ??= await this.parts.peers.host(this.#settings.quota, this.parts.hostDb, { ledger: () => this.#ledger(), pricing: this.#pricing() })
       this.#hostError = undefined
     } catch (err) {
       this.#hostError = { name: (err as Error).name, message: (err as Error).message }
       throw err
     }
     this.#host.setQuota(this.#settings.quota)
+    this.#host.setPricing(this.#pricing())
     this.#expiry.start()
     if (this.#persisted === undefined && this.parts.persistStorage) {
       this.#persisted = await this.parts.persistStorage().catch(() => false)

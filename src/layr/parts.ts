@@ -15,6 +15,9 @@ import type { StoredSettings } from '../adapters/local/settings-store.ts'
 import type { FileHealth } from './api.ts'
 import type { HostReputation } from '../core/audit/index.ts'
 import type { MaintenanceTiming } from './maintenance.ts'
+import type { Ledger, LedgerNetwork } from '../ports/ledger.ts'
+import type { Wallet, WalletNetwork } from '../ports/wallet.ts'
+import type { HostPricing } from '../net/share/payments.ts'
 
 /** Where the vault is kept on this device: the recovery text, or its passphrase-locked record. */
 export interface VaultStore {
@@ -38,9 +41,18 @@ export interface PeerRuntime {
   status(): NetworkStatus
   /** The owner's view of the network (after start). */
   network(): PeerNetwork
-  /** Hosts shares and records for others, up to `quota` bytes (the same host on later calls). */
-  host(quota: number, db: string): Promise<ShareHost>
+  /**
+   * Hosts shares and records for others, up to `quota` bytes (the same host on later calls). With
+   * `payments`, the host can take escrows (kept beside the shares) on that ledger at that price.
+   */
+  host(quota: number, db: string, payments?: HostPaymentParts): Promise<ShareHost>
   unhost(): Promise<void>
+}
+
+/** What a host needs to be paid: the ledger (made when first needed) and its price. */
+export interface HostPaymentParts {
+  readonly ledger: () => Promise<Ledger>
+  readonly pricing: HostPricing
 }
 
 export interface LayrParts {
@@ -66,4 +78,10 @@ export interface LayrParts {
   readonly renewal?: { readonly firstMs: number; readonly everyMs: number }
   /** The device's clock (tests move it); default Date.now. */
   readonly now?: () => number
+  /** The page's origin: the `local` ledger is its /ledger. */
+  readonly origin?: string
+  /** Makes the Ledger for a network (the browser's loads the Horizon adapter on first use). Without it, ledger calls fail. */
+  readonly ledger?: (network: LedgerNetwork) => Promise<Ledger>
+  /** Makes the Wallet for the app's ledger (the browser's loads the Freighter adapter on first use). */
+  readonly wallet?: (ledger: WalletNetwork) => Promise<Wallet>
 }

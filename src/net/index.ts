@@ -41,3 +41,4 @@ export { peerIdentity, NotThePeerTabError, type PeerIdentity, type PeerRole } fr
 // The owner's stages (upload, restore, remove, audit, repair, records), which run on this adapter here.
 export * from '../transfer/index.ts'
 export { openIdbRecordStore } from '../adapters/storage/idb-records.ts'
+export { openIdbPaymentStore } from '../adapters/storage/idb-payments.ts'

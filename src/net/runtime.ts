@@ -6,6 +6,8 @@
  */
 import type * as Net from './index.ts'
 import { fromHex } from '../core/bytes.ts'
+import type { Ledger } from '../ports/ledger.ts'
+import type { HostPricing } from './share/payments.ts'
 
 export type NetModule = typeof Net
 
@@ -39,8 +41,9 @@ export interface LayrNet {
   /**
    * Hosts shares (and manifest records) for other peers in this tab, kept in IndexedDB databases
    * `dbName` and `${dbName}-records`, up to `quota` bytes. Calling it again returns the same host.
+   * With `payments` it takes escrows on that ledger at that price, kept in `${dbName}-payments`.
    */
-  hostShares(quota: number, dbName?: string): Promise<Net.ShareHost>
+  hostShares(quota: number, dbName?: string, payments?: { readonly ledger: () => Promise<Ledger>; readonly pricing: HostPricing }): Promise<Net.ShareHost>
   /** Stops answering the share protocol; what is stored stays stored. */
   unhostShares(): Promise<void>
   stop(): Promise<void>
@@ -108,15 +111,22 @@ const api: LayrNet = {
     const r = running()
     return r.lib.findPeer(r.node, peerId, { timeoutMs })
   },
-  hostShares(quota, dbName = 'layr-host') {
+  hostShares(quota, dbName = 'layr-host', payments) {
     const r = running()
     if (role === 'client') return Promise.reject(new r.lib.NotThePeerTabError())
     // One start at a time: a second call while the first is opening gets the same host.
     hosting ??= (async () => {
-      const [shares, records] = await Promise.all([r.lib.openIdbShareStore(dbName), r.lib.openIdbRecordStore(`${dbName}-records`)])
-      const host = new r.lib.ShareHost(shares, r.node.peerId.toString(), quota, { records })
+      const [shares, records, kept] = await Promise.all([
+        r.lib.openIdbShareStore(dbName),
+        r.lib.openIdbRecordStore(`${dbName}-records`),
+        payments ? r.lib.openIdbPaymentStore(`${dbName}-payments`) : undefined,
+      ])
+      const host = new r.lib.ShareHost(shares, r.node.peerId.toString(), quota, {
+        records,
+        ...(payments && kept ? { payments: { store: kept, ledger: payments.ledger, pricing: payments.pricing } } : {}),
+      })
       await r.lib.mountShareHost(r.node, host)
-      return { host, close: async () => void (await Promise.all([shares.close(), records.close()])) }
+      return { host, close: async () => void (await Promise.all([shares.close(), records.close(), kept?.close()])) }
     })()
     const current = hosting
     current.catch(() => hosting === current && (hosting = undefined))

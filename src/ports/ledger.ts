@@ -192,3 +192,44 @@ export function localNetwork(relayOrigin: string): LedgerNetwork {
   const origin = relayOrigin.replace(/\/+$/, '')
   return { kind: 'local', horizonUrl: `${origin}/ledger`, passphrase: LOCAL_PASSPHRASE, friendbotUrl: `${origin}/ledger/friendbot` }
 }
+
+/** The ledger setting: the relay's development ledger, Stellar testnet, or any Horizon. */
+export type LedgerChoice =
+  | { readonly kind: 'local' }
+  | { readonly kind: 'testnet' }
+  | { readonly kind: 'custom'; readonly horizonUrl: string; readonly passphrase: string; readonly friendbotUrl?: string }
+
+export const DEFAULT_LEDGER: LedgerChoice = { kind: 'local' }
+
+/** Why a ledger setting cannot be used, in words for the person; undefined when it can. */
+export function ledgerChoiceProblem(choice: LedgerChoice): string | undefined {
+  if (choice.kind === 'local' || choice.kind === 'testnet') return undefined
+  const url = (text: string | undefined, what: string): string | undefined => {
+    let u: URL
+    try {
+      u = new URL(text ?? '')
+    } catch {
+      return `${what} must be a full address such as https://horizon.example.org.`
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return `${what} must start with https:// (or http:// for a ledger on this machine).`
+    if (u.search || u.hash || u.username || u.password) return `${what} must be a plain address, without ?query, #fragment or credentials.`
+    return undefined
+  }
+  if (typeof choice.passphrase !== 'string' || choice.passphrase.trim() === '' || choice.passphrase.length > 256) {
+    return 'Type the network passphrase (up to 256 characters): signatures commit to it, so it must be exactly the network’s.'
+  }
+  return url(choice.horizonUrl, 'The Horizon address') ?? (choice.friendbotUrl !== undefined ? url(choice.friendbotUrl, 'The friendbot address') : undefined)
+}
+
+/** The network a ledger setting points at; `relayOrigin` is the page's own origin (for `local`). */
+export function ledgerNetwork(choice: LedgerChoice, relayOrigin: string): LedgerNetwork {
+  if (choice.kind === 'local') return localNetwork(relayOrigin)
+  if (choice.kind === 'testnet') return TESTNET
+  const strip = (u: string): string => u.replace(/\/+$/, '')
+  return {
+    kind: 'custom',
+    horizonUrl: strip(choice.horizonUrl),
+    passphrase: choice.passphrase,
+    ...(choice.friendbotUrl ? { friendbotUrl: strip(choice.friendbotUrl) } : {}),
+  }
+}

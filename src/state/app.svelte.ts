@@ -11,11 +11,12 @@ import { FilesState } from './files.svelte.ts'
 import { HostingState } from './hosting.svelte.ts'
 import { NetworkState } from './network.svelte.ts'
 import { SettingsState } from './settings.svelte.ts'
+import { WalletViewState } from './wallet.svelte.ts'
 
-export const VIEWS = ['files', 'hosting', 'network', 'settings'] as const
+export const VIEWS = ['files', 'hosting', 'wallet', 'network', 'settings'] as const
 export type View = (typeof VIEWS)[number]
 /** The views offered before a vault exists ('files' is then the first-run screen). */
-export const PRE_VAULT_VIEWS: readonly View[] = ['files', 'hosting', 'network']
+export const PRE_VAULT_VIEWS: readonly View[] = ['files', 'hosting', 'wallet', 'network']
 
 /**
  * loading: opening the facade; welcome: no vault yet; locked: the vault is kept under a passphrase
@@ -43,6 +44,7 @@ export class AppState {
   hosting: HostingState | undefined
   network: NetworkState | undefined
   settings: SettingsState | undefined
+  wallet: WalletViewState | undefined
 
   async open(): Promise<void> {
     try {
@@ -51,6 +53,7 @@ export class AppState {
       this.files = new FilesState(layr)
       this.hosting = new HostingState(layr)
       this.network = new NetworkState(layr)
+      this.wallet = new WalletViewState(layr)
       this.settings = new SettingsState(layr, (text) => this.#adoptVault(text))
       if (!layr.vault.exists) this.phase = 'welcome'
       else if (layr.vault.locked) this.phase = 'locked'

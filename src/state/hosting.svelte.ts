@@ -2,7 +2,8 @@
  * The Hosting view: on/off, the quota, and what this tab holds and serves for others. Stats are
  * polled while the view is shown (`watch()`).
  */
-import type { HostingStats, Layr } from '../layr/api.ts'
+import type { HostEarnings, HostingStats, Layr } from '../layr/api.ts'
+import { fromStroops, toStroops } from '../pay/amounts.ts'
 import { describeError, type Problem } from './errors.ts'
 import { QUOTA_UNIT, quotaParts, type QuotaUnit } from './forms.ts'
 
@@ -17,6 +18,15 @@ export class HostingState {
   notice = $state('')
   quotaValue = $state(1)
   quotaUnit = $state<QuotaUnit>('GiB')
+
+  /** The price form: XLM per GiB-month as typed ("0" is free), and the payout account. */
+  priceText = $state('0')
+  payoutText = $state('')
+  savedPrice = $state(0)
+  savedPayout = $state<string | undefined>()
+  pricingProblem = $state.raw<Problem | undefined>()
+  pricingNotice = $state('')
+  earnings = $state.raw<HostEarnings | undefined>()
 
   /** Whether this tab hosts now (from the stats). */
   readonly enabled = $derived(this.stats?.enabled ?? false)
@@ -33,12 +43,58 @@ export class HostingState {
     const q = quotaParts(layr.hosting.quota)
     this.quotaValue = q.value
     this.quotaUnit = q.unit
+    this.#showPricing()
+  }
+
+  #showPricing(): void {
+    this.savedPrice = this.#layr.hosting.price
+    this.savedPayout = this.#layr.hosting.payoutAccount
+    this.priceText = fromStroops(BigInt(this.savedPrice)).replace(/\.?0+$/, '')
+    this.payoutText = this.savedPayout ?? ''
+  }
+
+  /** Saves the price (XLM per GiB-month) and the payout account. */
+  async savePricing(): Promise<void> {
+    this.pricingProblem = undefined
+    this.pricingNotice = ''
+    let price: number
+    try {
+      price = Number(toStroops(this.priceText.trim() || '0'))
+    } catch {
+      this.pricingProblem = {
+        name: 'InvalidInputError',
+        message: 'Type the price in XLM, such as 0.5 (at most 7 decimals); 0 hosts for free.',
+        tone: 'warning',
+      }
+      return
+    }
+    try {
+      await this.#layr.hosting.setPricing({ price, account: this.payoutText.trim() || undefined })
+      this.#showPricing()
+      this.pricingNotice =
+        price === 0
+          ? 'Saved: this tab hosts for free.'
+          : 'Saved: owners now pay this price through an escrow before they store here; hosts that store for free stay their other choice.'
+    } catch (err) {
+      this.pricingProblem = describeError(err)
+    }
+  }
+
+  /** Fills the payout account with the connected wallet's address. */
+  async useWalletAddress(): Promise<void> {
+    this.pricingProblem = undefined
+    try {
+      this.payoutText = await this.#layr.wallet.address()
+    } catch (err) {
+      this.pricingProblem = describeError(err)
+    }
   }
 
   async refresh(): Promise<void> {
     try {
       this.stats = await this.#layr.hosting.stats()
       this.chosen = this.#layr.hosting.enabled
+      this.earnings = await this.#layr.hosting.earnings()
     } catch (err) {
       this.problem = describeError(err)
     }

@@ -12,6 +12,8 @@ import { MAX_LEASE_MS, MIN_LEASE_MS } from '../core/lease/index.ts'
 import { describeAuditFigures } from './health.ts'
 import { formatDuration } from '../ui/format.ts'
 import { PassphraseDraft } from './passphrase.svelte.ts'
+import type { LedgerChoice } from '../ports/ledger.ts'
+import { describeLedger } from './wallet.svelte.ts'
 
 export class SettingsState {
   readonly #layr: Layr
@@ -36,6 +38,16 @@ export class SettingsState {
   savedLeaseDays = $state(0)
   leaseProblem = $state.raw<Problem | undefined>()
   leaseNotice = $state('')
+
+  /** The ledger form: which kind, and a custom Horizon's fields. */
+  ledgerKind = $state<LedgerChoice['kind']>('local')
+  ledgerUrl = $state('')
+  ledgerPassphrase = $state('')
+  ledgerFriendbot = $state('')
+  ledgerProblem = $state.raw<Problem | undefined>()
+  ledgerNotice = $state('')
+  /** What the saved ledger is, in words. */
+  ledgerText = $state('')
 
   relaysText = $state('')
   relaysProblem = $state.raw<Problem | undefined>()
@@ -73,6 +85,38 @@ export class SettingsState {
     this.auditFigures = describeAuditFigures(layr.maintenance.figures)
     this.relaysText = layr.settings.relays.join('\n')
     this.hasPassphrase = layr.vault.hasPassphrase
+    this.#showLedger()
+  }
+
+  #showLedger(): void {
+    const l = this.#layr.settings.ledger
+    this.ledgerKind = l.kind
+    if (l.kind === 'custom') {
+      this.ledgerUrl = l.horizonUrl
+      this.ledgerPassphrase = l.passphrase
+      this.ledgerFriendbot = l.friendbotUrl ?? ''
+    }
+    this.ledgerText = describeLedger(this.#layr.settings.ledgerNetwork)
+  }
+
+  async saveLedger(): Promise<void> {
+    this.ledgerProblem = undefined
+    this.ledgerNotice = ''
+    const friendbot = this.ledgerFriendbot.trim()
+    const choice: LedgerChoice =
+      this.ledgerKind === 'custom'
+        ? { kind: 'custom', horizonUrl: this.ledgerUrl.trim(), passphrase: this.ledgerPassphrase, ...(friendbot ? { friendbotUrl: friendbot } : {}) }
+        : { kind: this.ledgerKind }
+    try {
+      await this.#layr.settings.setLedger(choice)
+      this.#showLedger()
+      this.ledgerNotice =
+        choice.kind === 'custom'
+          ? 'Saved. This page can reach that Horizon only if the relay lists its origin in LAYR_LEDGER_ORIGINS (its security policy); testnet is listed by default.'
+          : 'Saved: Layr now pays and is paid on this ledger.'
+    } catch (err) {
+      this.ledgerProblem = describeError(err)
+    }
   }
 
   get currentRedundancy(): string | undefined {

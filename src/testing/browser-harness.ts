@@ -6,6 +6,8 @@ import { openIdbShareStore } from '../adapters/storage/idb.ts'
 import { openIdbRecordStore } from '../adapters/storage/idb-records.ts'
 import { shareStoreContract } from './share-store-contract.ts'
 import { recordStoreContract } from './record-store-contract.ts'
+import { paymentStoreContract } from './payment-store-contract.ts'
+import { openIdbPaymentStore } from '../adapters/storage/idb-payments.ts'
 
 export interface CaseResult {
   readonly name: string
@@ -55,6 +57,13 @@ export function runIdbRecordStoreContract(options: { only?: string } = {}): Prom
   return runCases(recordStoreContract, options.only, (i) => {
     const name = `layr-record-contract-${Date.now()}-${i}`
     return { setup: { open: () => openIdbRecordStore(name), reopen: () => openIdbRecordStore(name) }, cleanUp: () => void indexedDB.deleteDatabase(name) }
+  })
+}
+
+export function runIdbPaymentStoreContract(options: { only?: string } = {}): Promise<CaseResult[]> {
+  return runCases(paymentStoreContract, options.only, (i) => {
+    const name = `layr-payment-contract-${Date.now()}-${i}`
+    return { setup: { open: () => openIdbPaymentStore(name), reopen: () => openIdbPaymentStore(name) }, cleanUp: () => void indexedDB.deleteDatabase(name) }
   })
 }
 

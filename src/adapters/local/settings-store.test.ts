@@ -18,8 +18,27 @@ describe('settings store', () => {
 
   it('round-trips, and replaces each invalid field by its default', () => {
     const s = memoryStorage()
-    saveSettings({ k: 2, n: 5, relays: ['/dns4/r.example/tcp/443/wss'], hostingEnabled: false, quota: 123, lostAfterMs: 60_000, leaseMs: 30 * 86_400_000 }, s)
+    const payout = 'GAIRCEIRCEIRCEIRCEIRCEIRCEIRCEIRCEIRCEIRCEIRCEIRCEIRCF6M'
+    const ledger = { kind: 'custom', horizonUrl: 'https://horizon.example.org', passphrase: 'Example ; 2026' } as const
+    saveSettings(
+      {
+        k: 2,
+        n: 5,
+        relays: ['/dns4/r.example/tcp/443/wss'],
+        hostingEnabled: false,
+        quota: 123,
+        lostAfterMs: 60_000,
+        leaseMs: 30 * 86_400_000,
+        ledger,
+        hostPrice: 20_000_000,
+        payoutAccount: payout,
+      },
+      s,
+    )
     expect(loadSettings(s)).toEqual({
+      ledger,
+      hostPrice: 20_000_000,
+      payoutAccount: payout,
       k: 2,
       n: 5,
       relays: ['/dns4/r.example/tcp/443/wss'],
@@ -28,8 +47,25 @@ describe('settings store', () => {
       lostAfterMs: 60_000,
       leaseMs: 30 * 86_400_000,
     })
-    const bad = memoryStorage(JSON.stringify({ k: -1, n: 2.5, relays: ['ok', 7], hostingEnabled: 'yes', quota: 'lots', lostAfterMs: -5 }))
+    const bad = memoryStorage(
+      JSON.stringify({
+        k: -1,
+        n: 2.5,
+        relays: ['ok', 7],
+        hostingEnabled: 'yes',
+        quota: 'lots',
+        lostAfterMs: -5,
+        ledger: { kind: 'custom', horizonUrl: 'javascript:alert(1)', passphrase: 'x' },
+        hostPrice: -3,
+        payoutAccount: 'GABC',
+      }),
+    )
     expect(loadSettings(bad)).toEqual({ ...DEFAULT_SETTINGS, relays: ['ok'] })
+  })
+
+  it('keeps testnet, and turns an unknown ledger into the local one', () => {
+    expect(loadSettings(memoryStorage(JSON.stringify({ ledger: { kind: 'testnet' } }))).ledger).toEqual({ kind: 'testnet' })
+    expect(loadSettings(memoryStorage(JSON.stringify({ ledger: { kind: 'mainnet' } }))).ledger).toEqual({ kind: 'local' })
   })
 })
 

@@ -1,6 +1,8 @@
 import { DEFAULT_LOST_AFTER_MS } from '../../core/repair/index.ts'
 import { DEFAULT_POLICY } from '../../core/erasure/index.ts'
 import { DEFAULT_LEASE_MS } from '../../core/lease/index.ts'
+import { DEFAULT_LEDGER, ledgerChoiceProblem, type LedgerChoice } from '../../ports/ledger.ts'
+import { isAccountId } from '../../pay/strkey.ts'
 
 /** The user's settings, in localStorage ('layr-settings'), validated on load. */
 export interface StoredSettings {
@@ -13,6 +15,12 @@ export interface StoredSettings {
   readonly lostAfterMs: number
   /** How long hosts keep this owner's shares after its last renewal (ms). */
   readonly leaseMs: number
+  /** Where payments go: the relay's development ledger (default), testnet, or a Horizon URL. */
+  readonly ledger: LedgerChoice
+  /** What this tab charges as a host, stroops per GiB-month (0: free, the default). */
+  readonly hostPrice: number
+  /** The account (G…) this tab's escrows must pay; needed for a price to count. */
+  readonly payoutAccount: string | undefined
 }
 
 export const DEFAULT_SETTINGS: StoredSettings = {
@@ -23,6 +31,23 @@ export const DEFAULT_SETTINGS: StoredSettings = {
   quota: 1024 * 1024 * 1024,
   lostAfterMs: DEFAULT_LOST_AFTER_MS,
   leaseMs: DEFAULT_LEASE_MS,
+  ledger: DEFAULT_LEDGER,
+  hostPrice: 0,
+  payoutAccount: undefined,
+}
+
+function ledgerOf(v: unknown): LedgerChoice {
+  if (typeof v !== 'object' || v === null) return DEFAULT_LEDGER
+  const r = v as Record<string, unknown>
+  if (r.kind === 'local' || r.kind === 'testnet') return { kind: r.kind }
+  if (r.kind !== 'custom' || typeof r.horizonUrl !== 'string' || typeof r.passphrase !== 'string') return DEFAULT_LEDGER
+  const choice: LedgerChoice = {
+    kind: 'custom',
+    horizonUrl: r.horizonUrl,
+    passphrase: r.passphrase,
+    ...(typeof r.friendbotUrl === 'string' ? { friendbotUrl: r.friendbotUrl } : {}),
+  }
+  return ledgerChoiceProblem(choice) === undefined ? choice : DEFAULT_LEDGER
 }
 
 const KEY = 'layr-settings'
@@ -44,6 +69,9 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> | undefined = glo
     quota: int(r.quota, DEFAULT_SETTINGS.quota),
     lostAfterMs: int(r.lostAfterMs, DEFAULT_SETTINGS.lostAfterMs),
     leaseMs: int(r.leaseMs, DEFAULT_SETTINGS.leaseMs),
+    ledger: ledgerOf(r.ledger),
+    hostPrice: int(r.hostPrice, DEFAULT_SETTINGS.hostPrice),
+    payoutAccount: isAccountId(r.payoutAccount) ? r.payoutAccount : undefined,
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import { concat, utf8 } from '../../core/bytes.ts'
 import { sha256 } from '@noble/hashes/sha2.js'
+import { encode } from 'cborg'
 import { verifySignature, type Vault } from '../../core/vault/index.ts'
 
 /** How far an owner's clock may be from the host's, either way, for a signature to count. */
@@ -16,6 +17,7 @@ const STORE = utf8('layr/v2/store\0')
 const RENEW = utf8('layr/v2/renew\0')
 const DELETE = utf8('layr/v2/delete\0')
 const READ_RECORDS = utf8('layr/v2/read-records\0')
+const OFFER = utf8('layr/v2/offer\0')
 
 function u64(n: number): Uint8Array {
   const b = new Uint8Array(8)
@@ -41,6 +43,22 @@ export function deleteMessage(key: Uint8Array, time: number, host: string): Uint
 /** context ‖ owner (32) ‖ time (u64 ms) ‖ host peer id (UTF-8): lets a host list and serve the owner's records. */
 export function readRecordsMessage(owner: Uint8Array, time: number, host: string): Uint8Array {
   return concat(READ_RECORDS, owner, u64(time), utf8(host))
+}
+
+/** The escrow an offer hands a host: its account and its unsigned claims and refund (base64 XDR). */
+export interface OfferTerms {
+  readonly account: string
+  readonly claims: readonly string[]
+  readonly refund: string
+}
+
+/**
+ * context ‖ SHA-256(canonical CBOR of {account, claims, refund}) ‖ time (u64 ms) ‖ host peer id (UTF-8):
+ * the owner hands this host this escrow (so a host cannot replay an owner's offer as another owner's).
+ */
+export function offerMessage(offer: OfferTerms, time: number, host: string): Uint8Array {
+  const terms = encode({ account: offer.account, claims: [...offer.claims], refund: offer.refund })
+  return concat(OFFER, sha256(terms), u64(time), utf8(host))
 }
 
 export interface OwnerAuth {
@@ -82,6 +100,10 @@ export function signDelete(vault: Vault, key: Uint8Array, host: string, now = Da
 
 export function signReadRecords(vault: Vault, host: string, now = Date.now()): OwnerAuth {
   return { owner: vault.ownerPublicKey, time: now, signature: vault.sign(readRecordsMessage(vault.ownerPublicKey, now, host)) }
+}
+
+export function signOffer(vault: Vault, offer: OfferTerms, host: string, now = Date.now()): OwnerAuth {
+  return { owner: vault.ownerPublicKey, time: now, signature: vault.sign(offerMessage(offer, now, host)) }
 }
 
 /** Why a signature does not count, in words for the requester; undefined when it does. */

@@ -17,10 +17,26 @@ import { store } from './handlers/store.ts'
 import { remove } from './handlers/delete.ts'
 import { recordGet, recordList, recordPut } from './handlers/records.ts'
 import { renew } from './handlers/renew.ts'
+import { offer } from './handlers/offer.ts'
+import { reveal } from './handlers/reveal.ts'
+import { HostPayments, type HostPaymentOptions, type HostPricing, type PaymentRefusedError } from './payments.ts'
 import { claimEnd } from '../../core/lease/index.ts'
 
 export type { HostCounters, RequestContext } from './handlers/types.ts'
-export { AUTH_WINDOW_MS, deleteMessage, readRecordsMessage, renewMessage, signDelete, signReadRecords, signRenew, signStore, storeMessage } from './auth.ts'
+export {
+  AUTH_WINDOW_MS,
+  deleteMessage,
+  offerMessage,
+  readRecordsMessage,
+  renewMessage,
+  signDelete,
+  signOffer,
+  signReadRecords,
+  signRenew,
+  signStore,
+  storeMessage,
+} from './auth.ts'
+export { HostPayments, PaymentRefusedError, type HostPaymentOptions, type HostPricing } from './payments.ts'
 
 const HANDLERS: { readonly [T in RequestType]: Handler<T> } = {
   stat,
@@ -32,6 +48,8 @@ const HANDLERS: { readonly [T in RequestType]: Handler<T> } = {
   'record-put': recordPut,
   'record-list': recordList,
   'record-get': recordGet,
+  offer,
+  reveal,
 }
 
 export interface HostOptions {
@@ -41,12 +59,17 @@ export interface HostOptions {
   readonly limits?: Partial<Omit<HostLimits, 'quota'>>
   /** The host's clock; tests move it. */
   readonly now?: () => number
+  /** Being paid: price, payout account, where accepted escrows are kept, the ledger. Without it the host is free. */
+  readonly payments?: HostPaymentOptions
 }
 
 function refusal(err: unknown): ShareResponse {
   const name = (err as Error | null)?.name
   if (name === 'StorageFullError') return { status: 'over-quota', message: 'This host’s device is full.' }
   if (name === 'InvalidInputError' || name === 'ProtocolError') return { status: 'bad-request', message: (err as Error).message.slice(0, 500) }
+  if (name === 'PaymentRefusedError')
+    return { status: 'payment-refused', reason: (err as PaymentRefusedError).reason, message: (err as Error).message.slice(0, 500) }
+  if (name === 'TooManyOffersError') return { status: 'over-quota', message: (err as Error).message.slice(0, 500) }
   return { status: 'error', message: 'The host could not complete the request.' }
 }
 
@@ -56,10 +79,14 @@ export class ShareHost {
   readonly accounting: Accounting
   readonly #parts: HostParts
   readonly #locks = new Map<string, Promise<unknown>>()
+  /** Undefined for a host made without payment options: it is free and takes no escrow. */
+  readonly payments: HostPayments | undefined
 
   constructor(shares: ShareStore, peerId: string, quota: number, options: HostOptions = {}) {
     this.accounting = new Accounting(shares, options.records, { ...options.limits, quota })
+    this.payments = options.payments ? new HostPayments(options.payments) : undefined
     this.#parts = {
+      payments: this.payments,
       store: shares,
       records: options.records,
       accounting: this.accounting,
@@ -76,6 +103,11 @@ export class ShareHost {
 
   setQuota(bytes: number): void {
     this.accounting.setQuota(bytes)
+  }
+
+  /** Sets the price and payout account (a host made without payment options stays free). */
+  setPricing(pricing: HostPricing): void {
+    this.payments?.setPricing(pricing)
   }
 
   /** Checks a request's header before its body is accepted: `continue`, or the refusal. */
@@ -114,6 +146,7 @@ export class ShareHost {
     const now = this.#now()
     let shares = 0
     let bytes = 0
+    await this.payments?.prune(now)
     for (const listed of await this.#parts.store.list()) {
       if (listed.owners.every((c) => claimEnd(c) > now)) continue
       await this.#exclusive(listed.key, async () => {

@@ -63,7 +63,8 @@ export async function serveShareStream(
   const answer = (frame: Uint8Array): Promise<void> => writeFrame(stream, frame, AbortSignal.timeout(bodyTimeoutMs))
   let res: ShareResponse
   try {
-    const head = decodeRequestHead(await reader.read({ max: HEADER_LIMITS.request, timeoutMs: headerTimeoutMs }))
+    // Up to an offer's limit (the largest request header); decodeRequestHead holds every other type to HEADER_LIMITS.request.
+    const head = decodeRequestHead(await reader.read({ max: HEADER_LIMITS.offer, timeoutMs: headerTimeoutMs }))
     const bodyLength = requestBodyLength(head)
     if (bodyLength === undefined) {
       if (reader.hasExtra) throw new ProtocolError('The request has bytes after its header.')

@@ -19,6 +19,7 @@ import { MAX_RENEW_KEYS } from '../../core/lease/index.ts'
 import { checkCborBounds, type CborBounds } from './cbor-bounds.ts'
 import { ProtocolError } from './errors.ts'
 import type { OwnerAuth } from './auth.ts'
+import { isAccountId } from '../../pay/strkey.ts'
 import type { RecordEntry } from '../../ports/record-store.ts'
 
 export type { RecordEntry } from '../../ports/record-store.ts'
@@ -27,8 +28,21 @@ export { ProtocolError } from './errors.ts'
 
 export const SHARE_PROTOCOL = '/layr/share/2.0.0'
 
-/** The largest header frame accepted: requests are a few fields; a response may list 4,096 records. */
-export const HEADER_LIMITS = { request: 16 * 1024, response: 512 * 1024 } as const
+/**
+ * The largest header frame accepted: requests are a few fields; a response may list 4,096 records.
+ * An `offer` alone may be larger (its escrow's transactions: up to MAX_OFFER_CLAIMS claims and a
+ * refund of at most MAX_OFFER_XDR characters each, about 80 KiB at most, a few KiB in practice), so
+ * the reader takes frames up to `offer` and every other request is held to `request` once decoded.
+ */
+export const HEADER_LIMITS = { request: 16 * 1024, offer: 96 * 1024, response: 512 * 1024 } as const
+/** An escrow has at most 19 claims (20 signers per account; src/pay/escrow.ts MAX_WINDOWS). */
+export const MAX_OFFER_CLAIMS = 19
+/** The largest transaction envelope an offer carries, in base64 characters (real ones are a few hundred). */
+export const MAX_OFFER_XDR = 4096
+/** Refusals about payment carry a short reason token (host.ts EscrowRejection, or a reveal's). */
+const REASON = /^[a-z][a-z-]{0,31}$/
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
+const HASH_HEX = /^[0-9a-f]{64}$/
 const REQUEST_BOUNDS: CborBounds = { maxItems: MAX_RENEW_KEYS + 64, maxDepth: 3 }
 const RESPONSE_BOUNDS: CborBounds = { maxItems: RECORD_LIMITS.perOwner * 8 + 64, maxDepth: 4 }
 /** The largest body of any message (a whole share). */
@@ -52,6 +66,14 @@ export type ShareRequest =
   | { readonly type: 'record-put'; readonly record: ManifestRecord }
   | ({ readonly type: 'record-list' } & OwnerAuth)
   | ({ readonly type: 'record-get'; readonly fileId: Uint8Array } & OwnerAuth)
+  /**
+   * An escrow for this host (src/pay): its account (G…), its unsigned claims (1 … MAX_OFFER_CLAIMS) and
+   * refund (base64 XDR), signed by the owner for this host. A host with a price stores only for owners
+   * whose offer it accepted.
+   */
+  | ({ readonly type: 'offer'; readonly account: string; readonly claims: readonly string[]; readonly refund: string } & OwnerAuth)
+  /** The nonce of window `window` of escrow `account`, and the share it locks: the host computes r and claims. */
+  | { readonly type: 'reveal'; readonly account: string; readonly window: number; readonly nonce: Uint8Array; readonly key: Uint8Array }
 
 export type RequestType = ShareRequest['type']
 
@@ -61,7 +83,32 @@ export type RequestHead =
   | { readonly type: 'record-put'; readonly record: Omit<ManifestRecord, 'sealed'>; readonly body: number }
   | Exclude<ShareRequest, { type: 'store' } | { type: 'record-put' }>
 
-export type ErrorStatus = 'not-found' | 'bad-request' | 'over-quota' | 'root-mismatch' | 'unauthorized' | 'busy' | 'error'
+export type ErrorStatus =
+  | 'not-found'
+  | 'bad-request'
+  | 'over-quota'
+  | 'root-mismatch'
+  | 'unauthorized'
+  | 'busy'
+  | 'error'
+  /** The host has a price and no accepted, funded offer from this owner: send one first, or use free hosts. */
+  | 'payment-required'
+  /** An offer or a reveal the host could not accept; `reason` says why (a token such as `underfunded`, `preimage`). */
+  | 'payment-refused'
+
+/** A refusal: its status, words for a person, and for payment refusals a reason token. */
+export interface Refused {
+  readonly status: ErrorStatus
+  readonly message: string
+  readonly reason?: string
+}
+
+/** A claim a reveal led to: the transaction's hash (hex), the stroops it paid and the ledger that applied it. */
+export interface ClaimResult {
+  readonly hash: string
+  readonly amount: number
+  readonly ledger: number
+}
 
 export type ShareResponse =
   | {
@@ -74,8 +121,10 @@ export type ShareResponse =
       readonly entries?: readonly RecordEntry[]
       /** A renewal's answer, key by key: when the owner's lease now ends (host clock, ms), 0 when the host holds no such share for it. */
       readonly leases?: readonly number[]
+      /** A reveal's answer: the claim that paid the host. */
+      readonly claim?: ClaimResult
     }
-  | { readonly status: ErrorStatus; readonly message: string }
+  | Refused
 
 /** What a host answers, before any body, to a request that carries one: send it, or the refusal. */
 export type Interim = { readonly status: 'continue' } | Extract<ShareResponse, { message: string }>
@@ -87,6 +136,10 @@ export interface HostStat {
   readonly shares: number
   /** Bytes the asking peer may still store here (its part of a free host). */
   readonly room?: number
+  /** Stroops per GiB-month this host charges; absent (or 0): it stores for free. */
+  readonly price?: number
+  /** The Stellar account (G…) its escrows must pay, when it has a price. */
+  readonly account?: string
 }
 
 /** Both frames of an encoded message. */
@@ -95,7 +148,18 @@ export interface Encoded {
   readonly body?: Uint8Array
 }
 
-const ERROR_STATUSES: readonly string[] = ['not-found', 'bad-request', 'over-quota', 'root-mismatch', 'unauthorized', 'busy', 'error']
+export const ERROR_STATUSES: readonly ErrorStatus[] = [
+  'not-found',
+  'bad-request',
+  'over-quota',
+  'root-mismatch',
+  'unauthorized',
+  'busy',
+  'error',
+  'payment-required',
+  'payment-refused',
+]
+const isErrorStatus = (v: unknown): v is ErrorStatus => typeof v === 'string' && (ERROR_STATUSES as readonly string[]).includes(v)
 
 type Rec = Record<string, unknown>
 
@@ -141,6 +205,26 @@ function positive(v: unknown, field: string, max: number): number {
 function map(v: unknown, field: string): Rec {
   if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) fail(`${field} must be a map`)
   return v as Rec
+}
+
+function text(v: unknown, field: string, max: number, pattern?: RegExp): string {
+  if (typeof v !== 'string' || v.length < 1 || v.length > max || (pattern && !pattern.test(v))) fail(`${field} must be a string of 1–${max} characters`)
+  return v
+}
+
+function account(v: unknown, field: string): string {
+  if (!isAccountId(v)) fail(`${field} must be a Stellar account id (G…)`)
+  return v
+}
+
+function xdr(v: unknown, field: string): string {
+  return text(v, field, MAX_OFFER_XDR, BASE64)
+}
+
+function claimResult(v: unknown): ClaimResult {
+  const c = map(v, 'claim')
+  only(c, ['hash', 'amount', 'ledger'])
+  return { hash: text(c.hash, 'claim.hash', 64, HASH_HEX), amount: uint(c.amount, 'claim.amount'), ledger: uint(c.ledger, 'claim.ledger', 0xffffffff) }
 }
 
 function auth(r: Rec): OwnerAuth {
@@ -210,11 +294,16 @@ export function encodeRequest(req: ShareRequest): Encoded {
       return { head: encode({ type: 'record-list', ...authFields(req) }) }
     case 'record-get':
       return { head: encode({ type: 'record-get', fileId: req.fileId, ...authFields(req) }) }
+    case 'offer':
+      return { head: encode({ type: 'offer', account: req.account, claims: [...req.claims], refund: req.refund, ...authFields(req) }) }
+    case 'reveal':
+      return { head: encode({ type: 'reveal', account: req.account, window: req.window, nonce: req.nonce, key: req.key }) }
   }
 }
 
 export function decodeRequestHead(frame: Uint8Array): RequestHead {
-  const r = parse(frame, HEADER_LIMITS.request, REQUEST_BOUNDS)
+  const r = parse(frame, HEADER_LIMITS.offer, REQUEST_BOUNDS)
+  if (r.type !== 'offer' && frame.length > HEADER_LIMITS.request) fail(`a ${frame.length}-byte header, over the ${HEADER_LIMITS.request}-byte limit`)
   switch (r.type) {
     case 'store':
       only(r, ['type', 'key', 'root', 'lease', 'owner', 'time', 'signature', 'body'])
@@ -267,6 +356,21 @@ export function decodeRequestHead(frame: Uint8Array): RequestHead {
     case 'record-get':
       only(r, ['type', 'fileId', 'owner', 'time', 'signature'])
       return { type: 'record-get', fileId: bytes(r.fileId, 'fileId', 16, 16), ...auth(r) }
+    case 'offer': {
+      only(r, ['type', 'account', 'claims', 'refund', 'owner', 'time', 'signature'])
+      if (!Array.isArray(r.claims) || r.claims.length < 1 || r.claims.length > MAX_OFFER_CLAIMS) fail(`claims must be a list of 1 to ${MAX_OFFER_CLAIMS}`)
+      const claims = r.claims.map((c) => xdr(c, 'claim'))
+      return { type: 'offer', account: account(r.account, 'account'), claims, refund: xdr(r.refund, 'refund'), ...auth(r) }
+    }
+    case 'reveal':
+      only(r, ['type', 'account', 'window', 'nonce', 'key'])
+      return {
+        type: 'reveal',
+        account: account(r.account, 'account'),
+        window: uint(r.window, 'window', MAX_OFFER_CLAIMS - 1),
+        nonce: bytes(r.nonce, 'nonce', 32, 32),
+        key: bytes(r.key, 'key', 32, 32),
+      }
     default:
       return fail(`unknown request type "${String(r.type)}"`)
   }
@@ -297,9 +401,18 @@ export function decodeRequest(msg: Encoded): ShareRequest {
 }
 
 export function encodeResponse(res: ShareResponse): Encoded {
-  if (res.status !== 'ok') return { head: encode({ status: res.status, message: res.message.slice(0, 1024) }) }
+  if (res.status !== 'ok') {
+    const refusal: Record<string, unknown> = { status: res.status, message: res.message.slice(0, 1024) }
+    if (res.reason !== undefined) refusal.reason = res.reason
+    return { head: encode(refusal) }
+  }
   const head: Record<string, unknown> = { status: 'ok' }
-  if (res.stat) head.stat = res.stat
+  if (res.stat) {
+    const { price, account, ...rest } = res.stat
+    // A price is announced only with the account to pay: a host without one cannot be paid.
+    head.stat = { ...rest, ...(price && account ? { price, account } : {}) }
+  }
+  if (res.claim) head.claim = { hash: res.claim.hash, amount: res.claim.amount, ledger: res.claim.ledger }
   if (res.paths) head.paths = res.paths.map((p) => [...p])
   if (res.leases) head.leases = [...res.leases]
   if (res.entries)
@@ -329,14 +442,17 @@ export type ResponseHead =
       readonly entries?: readonly RecordEntry[]
       readonly leases?: readonly number[]
       readonly record?: Omit<ManifestRecord, 'sealed'>
+      readonly claim?: ClaimResult
       readonly body?: number
     }
-  | { readonly status: ErrorStatus; readonly message: string }
+  | Refused
 
-function errorHead(r: Rec): ResponseHead {
-  only(r, ['status', 'message'])
+function errorHead(r: Rec): Refused {
+  only(r, ['status', 'message', 'reason'])
+  if (!isErrorStatus(r.status)) fail('unknown status')
   if (typeof r.message !== 'string' || r.message.length > 1024) fail('message must be a short string')
-  return { status: r.status as ErrorStatus, message: r.message }
+  if (r.reason === undefined) return { status: r.status, message: r.message }
+  return { status: r.status, message: r.message, reason: text(r.reason, 'reason', 32, REASON) }
 }
 
 /** The first answer to a request that carries a body: `continue`, or a refusal. */
@@ -346,16 +462,16 @@ export function decodeInterim(frame: Uint8Array): Interim {
     only(r, ['status'])
     return { status: 'continue' }
   }
-  if (typeof r.status !== 'string' || !ERROR_STATUSES.includes(r.status)) fail('an interim answer must be continue or a refusal')
-  return errorHead(r) as Interim
+  if (!isErrorStatus(r.status)) fail('an interim answer must be continue or a refusal')
+  return errorHead(r)
 }
 
 /** `bodyMax`: the largest body the request can be answered with (0 when it has none). */
 export function decodeResponseHead(frame: Uint8Array, bodyMax: number): ResponseHead {
   const r = parse(frame, HEADER_LIMITS.response, RESPONSE_BOUNDS)
-  if (typeof r.status !== 'string' || (r.status !== 'ok' && !ERROR_STATUSES.includes(r.status))) fail('unknown status')
+  if (r.status !== 'ok' && !isErrorStatus(r.status)) fail('unknown status')
   if (r.status !== 'ok') return errorHead(r)
-  only(r, ['status', 'stat', 'paths', 'entries', 'leases', 'record', 'body'])
+  only(r, ['status', 'stat', 'paths', 'entries', 'leases', 'record', 'claim', 'body'])
   const out: {
     status: 'ok'
     stat?: HostStat
@@ -363,6 +479,7 @@ export function decodeResponseHead(frame: Uint8Array, bodyMax: number): Response
     entries?: RecordEntry[]
     leases?: number[]
     record?: Omit<ManifestRecord, 'sealed'>
+    claim?: ClaimResult
     body?: number
   } = { status: 'ok' }
   if (r.leases !== undefined) {
@@ -372,13 +489,25 @@ export function decodeResponseHead(frame: Uint8Array, bodyMax: number): Response
   if (r.entries !== undefined) out.entries = entries(r.entries)
   if (r.paths !== undefined) out.paths = paths(r.paths)
   if (r.record !== undefined) out.record = recordHead(r.record)
+  if (r.claim !== undefined) out.claim = claimResult(r.claim)
   if (r.body !== undefined) out.body = uint(r.body, 'body', bodyMax)
   if (out.record && out.body === undefined) fail('a record without its sealed bytes')
   if (r.stat !== undefined) {
     const s = map(r.stat, 'stat')
-    only(s, ['quota', 'used', 'shares', 'room'])
-    const stat = { quota: uint(s.quota, 'stat.quota'), used: uint(s.used, 'stat.used'), shares: uint(s.shares, 'stat.shares') }
-    out.stat = s.room === undefined ? stat : { ...stat, room: uint(s.room, 'stat.room') }
+    only(s, ['quota', 'used', 'shares', 'room', 'price', 'account'])
+    const stat: { quota: number; used: number; shares: number; room?: number; price?: number; account?: string } = {
+      quota: uint(s.quota, 'stat.quota'),
+      used: uint(s.used, 'stat.used'),
+      shares: uint(s.shares, 'stat.shares'),
+    }
+    if (s.room !== undefined) stat.room = uint(s.room, 'stat.room')
+    if (s.price !== undefined) stat.price = positive(s.price, 'stat.price', Number.MAX_SAFE_INTEGER)
+    if (s.account !== undefined) {
+      if (stat.price === undefined) fail('stat.account without a price')
+      stat.account = account(s.account, 'stat.account')
+    }
+    if (stat.price !== undefined && stat.account === undefined) fail('stat.price without the account to pay')
+    out.stat = stat
   }
   return out
 }

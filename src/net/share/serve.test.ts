@@ -53,8 +53,10 @@ describe('bounded work per message (a hostile peer)', () => {
     const t0 = performance.now()
     expect(() => checkCborBounds(bomb, { maxItems: 64, maxDepth: 3 })).toThrow(/more than 64 CBOR items/)
     expect(() => decodeResponseHead(bomb.subarray(0, HEADER_LIMITS.response), MAX_BODY)).toThrow(expect.objectContaining({ name: 'ProtocolError' }))
-    // As a request header it is refused on its size alone.
-    expect(() => decodeRequestHead(bomb)).toThrow(/over the 16384-byte limit/)
+    // As a request header it is refused on its size alone (over even an offer's larger limit).
+    expect(() => decodeRequestHead(bomb)).toThrow(/over the 98304-byte limit/)
+    // A frame between the two limits is refused once it is not an offer, before its fields are read.
+    expect(() => decodeRequestHead(cborBomb(HEADER_LIMITS.request + 1))).toThrow(expect.objectContaining({ name: 'ProtocolError' }))
     // It used to take 2.3 s of main-thread CPU and 1.5 GiB; a bounded check takes next to nothing.
     expect(performance.now() - t0).toBeLessThan(250)
   })
@@ -84,7 +86,7 @@ describe('bounded work per message (a hostile peer)', () => {
     const s = fakeStream([frame(new Uint8Array(0), 16 * MiB)], 'stall')
     await serveShareStream(host(), s.stream, 'mallory')
     const [res] = await answers(s)
-    expect(decodeResponseHead(res!, 0)).toMatchObject({ status: 'bad-request', message: expect.stringMatching(/limit is 16384/) })
+    expect(decodeResponseHead(res!, 0)).toMatchObject({ status: 'bad-request', message: expect.stringMatching(/limit is 98304/) })
   })
 
   it('a CBOR bomb header is answered bad-request', async () => {

@@ -10,6 +10,7 @@ import type { Handler } from './types.ts'
 /**
  * STORE: an owner's signed store of one share, kept for the lease term it asks (capped: core/lease). Before the share is sent, the header must be
  * signed by its owner for this host within the time window, its key must derive from its root,
+ * the owner must have an open accepted escrow offer when the host has a price (payment-required),
  * and there must be room (quota, the owner's and the peer's part, bytes in flight). The bytes
  * must then hash to the root. A share already held for another owner is not replaced: this
  * owner is added to it, so no owner can evict another.
@@ -23,6 +24,10 @@ export const store: Handler<'store'> = {
     if (!equal(await shareKey(root), key)) return { status: 'bad-request', message: 'The share key is not derived from its root.' }
     const why = checkAuth(head, storeMessage(key, size, head.lease, head.time, parts.peerId), parts.now())
     if (why) return { status: 'unauthorized', message: why }
+    // A priced host stores only for owners whose escrow it accepted and can still claim from.
+    if (parts.payments?.priced && (await parts.payments.openOffers(owner, parts.now())).length === 0) {
+      return { status: 'payment-required', message: parts.payments.paymentRequiredMessage() }
+    }
     const existing = await parts.store.record(toHex(key))
     const mine = existing?.owners.some((c) => equal(c.owner, owner)) ?? false
     const inflight = parts.accounting.holdInflight(ctx.peer, size)

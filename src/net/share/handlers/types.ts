@@ -7,6 +7,7 @@
 import type { ShareStore } from '../../../ports/share-store.ts'
 import type { RecordStore } from '../../../ports/record-store.ts'
 import type { Accounting, Reservation } from '../accounting.ts'
+import type { HostPayments } from '../payments.ts'
 import type { Interim, RequestHead, RequestType, ShareRequest, ShareResponse } from '../messages.ts'
 
 export interface HostCounters {
@@ -27,6 +28,8 @@ export interface HostParts {
   /** Other owners' manifest records; without it the host keeps none. */
   readonly records: RecordStore | undefined
   readonly accounting: Accounting
+  /** Price, payout account, accepted escrows and claims; undefined: the host is free and takes no escrow. */
+  readonly payments: HostPayments | undefined
   /** This host's peer id: what owners' signatures are bound to. */
   readonly peerId: string
   readonly counters: HostCounters
