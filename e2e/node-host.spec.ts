@@ -4,14 +4,17 @@
  * in the path — and after its browser data is gone, a fresh profile given the recovery text
  * lists the file (manifest records kept by the Node hosts) and restores identical bytes. Then a
  * Node host is stopped and restarted on its data directory: same peer id, same shares, serving.
+ * The other way round, a Node peer (e2e/node-owner.ts) backs up onto host tabs and restores.
  */
 import { expect, test, type Browser } from '@playwright/test'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, killRelay, spawnRelay, waitForRelay, type RelayProcess } from './relay-process.ts'
 import { hostStatus, spawnHost, stopHost, waitForHost, type HostProcess } from './host-process.ts'
-import { makeFile, restoreHash, type Peer } from './peers.ts'
+import { closePeers, makeFile, openPeer, restoreHash, type Peer } from './peers.ts'
+import { heldKeys } from './helpers.ts'
 
 const MiB = 1024 * 1024
 
@@ -114,6 +117,44 @@ test('a tab backs up onto Node hosts only, over WebRTC Direct, and restores from
   } finally {
     await Promise.all(contexts.map((c) => c.context.close().catch(() => undefined)))
     await Promise.all(hosts.map((h) => stopHost(h, 'SIGKILL').catch(() => undefined)))
+    if (relay) await killRelay(relay)
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('a Node peer backs up onto host tabs and restores: tabs serve Node peers too', async ({ browser }) => {
+  test.setTimeout(120_000)
+  const dir = mkdtempSync(join(tmpdir(), 'layr-node-owner-'))
+  let relay: RelayProcess | undefined
+  const tabs: Peer[] = []
+  try {
+    relay = spawnRelay(await freePort(), join(dir, 'relay-key'))
+    await waitForRelay(relay)
+    tabs.push(...(await Promise.all(['t1', 't2', 't3'].map((n) => openPeer(browser, n, `${relay!.url}/`)))))
+    const run = spawn(process.execPath, ['--import', 'tsx', 'e2e/node-owner.ts', relay.multiaddrs[0]!, '2', '3', String(3 * MiB + 5)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    run.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    run.stderr.on('data', (d: Buffer) => (out += d.toString()))
+    const code = await new Promise<number | null>((resolve) => run.once('exit', resolve))
+    expect(code, out).toBe(0)
+    const result = JSON.parse(out.trim().split('\n').pop()!) as { holders: string[][]; intact: boolean; conns: string[] }
+    expect(result.intact).toBe(true)
+    const tabIds = tabs.map((t) => t.peerId)
+    for (const seg of result.holders) {
+      expect(new Set(seg).size).toBe(3)
+      for (const h of seg) expect(tabIds).toContain(h)
+    }
+    // The Node peer reached every tab over a direct (WebRTC) connection, not through the relay.
+    for (const id of tabIds)
+      expect(
+        result.conns.some((c) => c.startsWith(`${id} `) && c.endsWith(' direct') && c.includes('/webrtc')),
+        result.conns.join('\n'),
+      ).toBe(true)
+    for (const t of tabs) expect((await heldKeys(t.page)).length).toBe(result.holders.length)
+  } finally {
+    await closePeers(tabs)
     if (relay) await killRelay(relay)
     rmSync(dir, { recursive: true, force: true })
   }
