@@ -79,6 +79,21 @@ function quantile(xs: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!
 }
 
+/** `p`, or an error after `ms`: a step that hangs is reported, not waited for forever. */
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`scale: ${what} took over ${ms} ms`)), ms)))
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer))
+}
+
+/** A node's lookup of its own id: how a peer joins the DHT (kad-dht's first table refresh does the same). */
+async function selfLookup(node: PeerNode): Promise<void> {
+  const run = async (): Promise<void> => {
+    for await (const _ of node.services.dht.getClosestPeers(node.peerId.toMultihash().bytes, { signal: AbortSignal.timeout(20_000) })) void _
+  }
+  await within(25_000, 'a self-lookup', run())
+}
+
 function gc(): void {
   setFlagsFromString('--expose-gc')
   ;(runInNewContext('gc') as () => void)()
@@ -151,21 +166,22 @@ export async function scale(print: (f: Figure) => void): Promise<void> {
       // Join: start the new peers a few at a time, each looking itself up once it has the relay.
       while (peers.length < step) {
         const batch = Math.min(5, step - peers.length)
+        say(`joining peers ${peers.length + 1}–${peers.length + batch}`)
         await Promise.all(
           Array.from({ length: batch }, async () => {
-            const n = await newNode()
+            const n = await within(30_000, 'starting a node', newNode())
             const id = n.node.peerId.toString()
             const host = new ShareHost(new MemoryShareStore(), id, 1024 ** 3, { records: new MemoryRecordStore() })
             await mountShareHost(n.node, host)
-            await n.keeper?.whenConnected(AbortSignal.timeout(20_000))
-            for await (const _ of n.node.services.dht.getClosestPeers(n.node.peerId.toMultihash().bytes, { signal: AbortSignal.timeout(20_000) })) void _
+            await within(25_000, 'reaching the relay', n.keeper?.whenConnected(AbortSignal.timeout(20_000)) ?? Promise.resolve())
+            await selfLookup(n.node).catch((err: unknown) => say(`join of ${id}: ${(err as Error).message}`))
             hosts.set(id, host)
             peers.push({ id, kadId: kadIdOf(id), node: n.node, stop: () => n.stop() })
           }),
         )
       }
       // The owner refreshes its view too (a tab would have, over the minutes the others joined).
-      for await (const _ of owner.node.services.dht.getClosestPeers(owner.node.peerId.toMultihash().bytes, { signal: AbortSignal.timeout(20_000) })) void _
+      await selfLookup(owner.node).catch((err: unknown) => say(`owner refresh: ${(err as Error).message}`))
       const joinS = (performance.now() - t0) / 1000
       say(`${step} peers joined in ${joinS.toFixed(1)} s`)
       emit(step, 'join_s', joinS, 's')
@@ -175,7 +191,12 @@ export async function scale(print: (f: Figure) => void): Promise<void> {
       const results = []
       for (let i = 0; i < lookups; i++) {
         const from = peers[Math.floor(Math.random() * peers.length)]!
-        results.push(await lookup(from, randomBytes(32), everyone))
+        try {
+          results.push(await within(40_000, 'a lookup', lookup(from, randomBytes(32), everyone)))
+        } catch (err) {
+          say((err as Error).message)
+          results.push({ ms: 40_000, hops: Infinity, exact: false, queried: 0 })
+        }
       }
       const hops = results.map((r) => r.hops)
       const bound = Math.ceil(Math.log2(step))
@@ -223,7 +244,11 @@ export async function scale(print: (f: Figure) => void): Promise<void> {
         backups++
         const bytes = randomBytes(segs * K * SHARE - Math.floor(Math.random() * SHARE))
         try {
-          const manifest = await backupFile(net, vault, new Blob([new Uint8Array(bytes)]), { policy, shareSize: SHARE, discoverMs: 20_000 })
+          const manifest = await within(
+            180_000,
+            'a backup',
+            backupFile(net, vault, new Blob([new Uint8Array(bytes)]), { policy, shareSize: SHARE, discoverMs: 20_000 }),
+          )
           backupsOk++
           files.push({ manifest, sha: createHash('sha256').update(bytes).digest('hex') })
           for (const s of manifest.segments) for (const sh of s.shares) for (const h of sh.holders) shareCount.set(h, (shareCount.get(h) ?? 0) + 1)
@@ -249,7 +274,13 @@ export async function scale(print: (f: Figure) => void): Promise<void> {
       for (const f of files) {
         try {
           const h = createHash('sha256')
-          for await (const part of restoreFile(net, vault, f.manifest)) h.update(part)
+          await within(
+            120_000,
+            'a restore',
+            (async () => {
+              for await (const part of restoreFile(net, vault, f.manifest)) h.update(part)
+            })(),
+          )
           if (h.digest('hex') === f.sha) restored++
           else say('restore gave other bytes')
         } catch (err) {

@@ -16,7 +16,7 @@
  * closes the stores; a share is acknowledged only once it is on disk (fsynced), so nothing
  * acknowledged is lost by a stop or by a crash.
  */
-import { createServer, type Server } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { X509Certificate } from 'node:crypto'
 import { mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises'
@@ -160,12 +160,22 @@ async function loadCertificate(file: string): Promise<StoredCertificate | undefi
 // ---------------------------------------------------------------------------------------------
 // Bootstrap and addresses
 
+/** Relay multiaddrs: URLs are read (their /bootstrap.json); a relay that does not answer is left out this round. */
 async function resolveBootstrap(entries: readonly string[]): Promise<string[]> {
   const out: string[] = []
+  const errors: string[] = []
   for (const e of entries) {
-    if (/^https?:\/\//i.test(e)) out.push(...(await fetchBootstrap({ origin: e, timeoutMs: 5000 })).multiaddrs)
-    else out.push(e)
+    if (!/^https?:\/\//i.test(e)) {
+      out.push(e)
+      continue
+    }
+    try {
+      out.push(...(await fetchBootstrap({ origin: e, timeoutMs: 5000 })).multiaddrs)
+    } catch (err) {
+      errors.push((err as Error).message)
+    }
   }
+  if (out.length === 0 && errors.length > 0) throw new Error(errors.join('; '))
   return out
 }
 
@@ -214,10 +224,8 @@ export async function startHost(config: HostConfig, options: StartHostOptions = 
       () => records.close(),
     )
 
-    const bootstrap = await resolveBootstrap(config.bootstrap).catch((err: unknown) => {
-      log(`host: cannot read the relays' addresses yet (${(err as Error).message}); starting without them`)
-      return [] as string[]
-    })
+    // Read again whenever the keeper has failed a few rounds: a relay down at start is joined once it is up.
+    const bootstrap = config.bootstrap.length > 0 ? () => resolveBootstrap(config.bootstrap) : []
     const privateNetwork = config.privateNetwork ?? (config.bootstrap.length > 0 && config.bootstrap.every(entryIsPrivate))
     const certFile = join(config.dataDir, 'webrtc-direct-cert.json')
     const certificate = await loadCertificate(certFile)
@@ -300,7 +308,6 @@ export async function startHost(config: HostConfig, options: StartHostOptions = 
       return gauges.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('')
     }
 
-    let server: Server | undefined
     let httpUrl: string | undefined
     if (config.http !== '') {
       const colon = config.http.lastIndexOf(':')
@@ -339,7 +346,6 @@ export async function startHost(config: HostConfig, options: StartHostOptions = 
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new HostConfigError(`${config.http} is in use: choose another with --http.`)
         throw err
       })
-      server = srv
       const a = srv.address() as AddressInfo
       httpUrl = `http://${hostName.includes(':') ? `[${hostName}]` : hostName}:${a.port}`
       cleanups.push(
@@ -350,8 +356,6 @@ export async function startHost(config: HostConfig, options: StartHostOptions = 
           }),
       )
     }
-    void server
-
     let stopping: Promise<void> | undefined
     return {
       peerId,

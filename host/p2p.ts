@@ -36,8 +36,11 @@ export interface HostNodeOptions {
   readonly listen: readonly string[]
   /** Announce exactly these (behind NAT or a proxy); default: what the listeners report. */
   readonly announce?: readonly string[]
-  /** Relay multiaddrs with /p2p/<id>: bootstrap, DHT entry and reservations. */
-  readonly bootstrap: readonly string[]
+  /**
+   * Relay multiaddrs with /p2p/<id>: bootstrap, DHT entry and reservations; or a function that
+   * finds them (read again after failed rounds, so a relay that was down at start is joined later).
+   */
+  readonly bootstrap: readonly string[] | (() => Promise<readonly string[]>)
   /** Keep and dial private addresses (loopback, LAN). */
   readonly privateNetwork: boolean
   /** Announce WebSocket addresses on the loopback interface (Node peers on one machine); WebRTC Direct ones never are. */
@@ -122,9 +125,13 @@ export async function createHostNode(options: HostNodeOptions): Promise<HostNode
       }),
     },
   })
+  const { bootstrap } = options
   const keeper =
-    options.bootstrap.length > 0
-      ? new ConnectionKeeper(node, { resolve: () => options.bootstrap, ...(options.onRelayEvent ? { onEvent: options.onRelayEvent } : {}) })
+    typeof bootstrap === 'function' || bootstrap.length > 0
+      ? new ConnectionKeeper(node, {
+          resolve: typeof bootstrap === 'function' ? bootstrap : () => bootstrap,
+          ...(options.onRelayEvent ? { onEvent: options.onRelayEvent } : {}),
+        })
       : undefined
   keeper?.start()
   return {
