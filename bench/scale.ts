@@ -24,7 +24,7 @@
  * - memory per peer: the growth of this process's heap and RSS since before the first peer,
  *   divided by the peers (after a GC).
  *
- * Knobs: LAYR_BENCH_STEPS (25,50,100), LAYR_BENCH_LOOKUPS (60 per step), LAYR_BENCH_SHARES_PER_PEER
+ * Knobs: LAYR_BENCH_CONNECTIONS (48 per peer), LAYR_BENCH_STEPS (25,50,100), LAYR_BENCH_LOOKUPS (60 per step), LAYR_BENCH_SHARES_PER_PEER
  * (8: files are sized so that a step places about this many shares per host), LAYR_BENCH_VERBOSE=1.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -51,6 +51,13 @@ import type { FileManifest } from '../src/core/index.ts'
 import type { PeerNode } from '../src/net/node.ts'
 
 const SHARE = 65536
+/**
+ * Open connections a peer keeps (libp2p's connection manager closes the least valuable beyond
+ * it). Left unbounded, every peer ends up connected to every other (lookups dial and nothing
+ * closes), and at 100 peers the ~10,000 connections' pings and keep-alives in one event loop
+ * starve the lookups themselves. A server host keeps about this many in practice.
+ */
+const PEER_CONNECTIONS = Number(process.env.LAYR_BENCH_CONNECTIONS ?? 48)
 const K = 4
 const N = 8
 
@@ -137,21 +144,21 @@ export async function scale(print: (f: Figure) => void): Promise<void> {
   const peers: Peer[] = []
   const hosts = new Map<string, ShareHost>()
   const nodes: HostNode[] = []
-  const newNode = async (): Promise<HostNode> => {
+  const newNode = async (maxConnections = PEER_CONNECTIONS): Promise<HostNode> => {
     const n = await createHostNode({
       privateKey: await generateKeyPair('Ed25519'),
       listen: ['/ip4/127.0.0.1/tcp/0/ws'],
       bootstrap,
       privateNetwork: true,
       announceLoopback: true,
-      maxConnections: 1000,
+      maxConnections,
     })
     nodes.push(n)
     return n
   }
   gc()
   const base = process.memoryUsage()
-  const owner = await newNode()
+  const owner = await newNode(1000)
   const ownerPeer: Peer = { id: owner.node.peerId.toString(), kadId: kadIdOf(owner.node.peerId.toString()), node: owner.node, stop: () => owner.stop() }
   const net = libp2pNetwork(owner.node)
   const vault = await Vault.create()
