@@ -13,6 +13,10 @@
  *   once a month (bench/durability.ts states the model; bench/durability-bench.ts the sweeps).
  *   LAYR_BENCH_SCALE (file counts ×, 1), LAYR_BENCH_WORKERS (the cores), LAYR_BENCH_VERBOSE=1,
  *   LAYR_BENCH_EXPERIMENTS=1 (scheduler and code variants too).
+ * - scale: a relay and 25, 50, then 100 Node peers in this process over loopback WebSockets, with
+ *   the real DHT and share protocol: lookup latency and hops, placement balance, backup and restore
+ *   success, memory per peer (bench/scale.ts). LAYR_BENCH_STEPS (25,50,100), LAYR_BENCH_LOOKUPS,
+ *   LAYR_BENCH_SHARES_PER_PEER, LAYR_BENCH_VERBOSE=1.
  */
 import { build } from 'vite'
 import { chromium, type Browser, type Page } from '@playwright/test'
@@ -540,7 +544,14 @@ async function network(): Promise<void> {
   }
 }
 
-const BENCHES: Record<string, () => Promise<void>> = { pipeline, network, durability: () => durabilityBench(print) }
+/** Loaded only when asked for: libp2p needs the polyfill first (Node 20). */
+async function scaleBench(): Promise<void> {
+  await import('../relay/polyfill.ts')
+  const { scale } = await import('./scale.ts')
+  await scale(print)
+}
+
+const BENCHES: Record<string, () => Promise<void>> = { pipeline, network, durability: () => durabilityBench(print), scale: scaleBench }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const unknown = wanted.filter((w) => !(w in BENCHES))

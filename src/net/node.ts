@@ -13,10 +13,11 @@
  *   reservation.
  * - connectionGater allowing private addresses on loopback/private networks (the browser default
  *   refuses them, and insecure ws://).
+ * - webRTCDirect, to dial Node hosts (host/) at their /webrtc-direct addresses without a relay.
  */
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { webSockets } from '@libp2p/websockets'
-import { webRTC } from '@libp2p/webrtc'
+import { webRTC, webRTCDirect } from '@libp2p/webrtc'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
@@ -136,6 +137,9 @@ export async function createPeerNode(options: PeerNodeOptions): Promise<PeerNode
           // timeout (≥ 5 s). 256 KiB–1 MiB kept them under ~0.6 s at the same throughput.
           dataChannel: { maxBufferedAmount: 512 * 1024 },
         }),
+        // Dial only (a browser cannot listen on it): Node hosts (host/) listen on WebRTC Direct,
+        // which a tab reaches with no relay and no signalling.
+        webRTCDirect({ rtcConfiguration: { iceServers: options.iceServers ?? [] }, dataChannel: { maxBufferedAmount: 512 * 1024 } }),
         circuitRelayTransport(),
       ],
       connectionEncrypters: [noise()],
