@@ -11,7 +11,21 @@ export interface Candidate {
   readonly kadId: Uint8Array
   /** Bytes the peer says it can still take. */
   readonly free: number
+  /** Bytes the host holds now and is willing to hold (STAT): how loaded it is. */
+  readonly used?: number
+  readonly quota?: number
+  /** Stroops per GiB-month the host charges (STAT); 0 or absent: free. */
+  readonly price?: number
+  /** The Stellar account its escrows pay, when it has a price. */
+  readonly account?: string
+  /** The host says its storage is persistent (not evicted under storage pressure). */
+  readonly persistent?: boolean
+  /** What runs the host, as it says. */
+  readonly kind?: HostKind
 }
+
+/** What runs a host: a browser tab, an installed app in its own window, or a server process. */
+export type HostKind = 'tab' | 'app' | 'server'
 
 /** Compares a and b by XOR distance to target: negative when a is closer. */
 export function compareDistance(target: Uint8Array, a: Uint8Array, b: Uint8Array): number {

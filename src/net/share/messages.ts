@@ -20,6 +20,7 @@ import { checkCborBounds, type CborBounds } from './cbor-bounds.ts'
 import { ProtocolError } from './errors.ts'
 import type { OwnerAuth } from './auth.ts'
 import { isAccountId } from '../../pay/strkey.ts'
+import type { HostKind } from '../../core/placement/index.ts'
 import type { RecordEntry } from '../../ports/record-store.ts'
 
 export type { RecordEntry } from '../../ports/record-store.ts'
@@ -140,6 +141,10 @@ export interface HostStat {
   readonly price?: number
   /** The Stellar account (G…) its escrows must pay, when it has a price. */
   readonly account?: string
+  /** Its storage is persistent (navigator.storage.persisted(), or a server's disk). */
+  readonly persistent?: boolean
+  /** What runs it: a tab, an installed app in its own window, or a server. */
+  readonly kind?: HostKind
 }
 
 /** Both frames of an encoded message. */
