@@ -749,10 +749,9 @@ async function layrExampleShares(): Promise<Uint8Array[]> {
   const plan = planSegments(input(exampleV.plaintext).length, exampleV.k, exampleV.shareSize)
   const spec = segmentSpec(plan, 0)
   const buffers = allocateBuffers(exampleV.k, exampleV.n, spec.shareSize)
-  await withRandom(
-    // Padding: byte p of the data block is (5p + 1) mod 256. The request is a view of the data block.
-    (t) => t.forEach((_, i) => (t[i] = (5 * (t.byteOffset + i) + 1) % 256)),
-    () => codeSegment(cipher, createReedSolomon(exampleV.k, exampleV.n), spec, input(exampleV.plaintext), buffers),
+  // Padding: byte p of the data block is (5p + 1) mod 256. The padding is a view of the data block.
+  await codeSegment(cipher, createReedSolomon(exampleV.k, exampleV.n), spec, input(exampleV.plaintext), buffers, (t) =>
+    t.forEach((_, i) => (t[i] = (5 * (t.byteOffset + i) + 1) % 256)),
   )
   return [...shareViews(buffers.data, spec.shareSize), ...shareViews(buffers.parity, spec.shareSize)]
 }

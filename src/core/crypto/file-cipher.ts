@@ -14,6 +14,7 @@ export const NONCE_SIZE = 12
 const SALT = utf8('layr/v1')
 const INFO_AES = utf8('layr/v1/file-key')
 const INFO_COMMIT = utf8('layr/v1/file-commit')
+const INFO_PAD = utf8('layr/v1/padding')
 const AD_LABEL = utf8('layr/v1/chunk')
 /** "layr/v1/chunk" ‖ fileId(16) ‖ segment u64 BE ‖ last(1) */
 const AD_SIZE = AD_LABEL.length + FILE_ID_SIZE + 8 + 1
@@ -26,13 +27,15 @@ export class FileCipher {
   /** 32 bytes = HKDF(fileKey, info "layr/v1/file-commit" ‖ fileId); kept in the manifest. */
   readonly commitment: Uint8Array
   readonly #key: CryptoKey
+  readonly #padKey: CryptoKey
   /** AD with the segment and last-chunk bytes left to fill in. */
   readonly #adPrefix: Uint8Array
 
-  private constructor(fileId: Uint8Array, commitment: Uint8Array, key: CryptoKey) {
+  private constructor(fileId: Uint8Array, commitment: Uint8Array, key: CryptoKey, padKey: CryptoKey) {
     this.fileId = fileId
     this.commitment = commitment
     this.#key = key
+    this.#padKey = padKey
     this.#adPrefix = concat(AD_LABEL, fileId)
   }
 
@@ -48,14 +51,30 @@ export class FileCipher {
     requireBytes('fileId', fileId, FILE_ID_SIZE)
     const id = new Uint8Array(fileId)
     const root = await subtle().importKey('raw', bufferSource(fileKey), 'HKDF', false, ['deriveKey', 'deriveBits'])
-    const [key, commitment] = await Promise.all([
+    const [key, commitment, padKey] = await Promise.all([
       subtle().deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: SALT, info: concat(INFO_AES, id) }, root, { name: 'AES-GCM', length: 256 }, false, [
         'encrypt',
         'decrypt',
       ]),
       subtle().deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: SALT, info: concat(INFO_COMMIT, id) }, root, 256),
+      subtle().deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: SALT, info: concat(INFO_PAD, id) }, root, { name: 'AES-CTR', length: 256 }, false, ['encrypt']),
     ])
-    return new FileCipher(id, new Uint8Array(commitment), key)
+    return new FileCipher(id, new Uint8Array(commitment), key, padKey)
+  }
+
+  /**
+   * Fills `out` with segment `index`'s padding: the AES-256-CTR keystream under
+   * HKDF(fileKey, info "layr/v1/padding" ‖ fileId), counter block u32be(index) ‖ 0^12 (FORMAT §7).
+   * It looks like ciphertext to hosts, and a segment coded again gives the same shares (resume,
+   * and the shares an escrow locks before they are sent).
+   */
+  async fillPadding(index: number, out: Uint8Array): Promise<void> {
+    requireInteger('index', index)
+    if (out.length === 0) return
+    const counter = new Uint8Array(16)
+    new DataView(counter.buffer).setUint32(0, index)
+    const stream = await subtle().encrypt({ name: 'AES-CTR', counter, length: 64 }, this.#padKey, new Uint8Array(out.length))
+    out.set(new Uint8Array(stream))
   }
 
   /** Throws WrongKeyError if `expected` (from the manifest) is not this key's commitment. */

@@ -178,6 +178,48 @@ export async function* encodeFile(
   }
 }
 
+/**
+ * Encodes only the segments that `wanted` names and returns those shares (copies), keyed
+ * "segment/share": the same bytes, roots and keys `encodeFile` gives for the same identity. An
+ * upload's escrows lock some of its shares before any share leaves (src/pay/owner.ts), so those
+ * few segments are encoded once ahead.
+ */
+export async function encodeShares(
+  blob: BlobLike,
+  policy: RedundancyPolicy,
+  identity: FileIdentity,
+  wanted: readonly { readonly segment: number; readonly share: number }[],
+  options: Pick<EncodeOptions, 'shareSize' | 'signal'> & { readonly encoder?: EncoderFactory } = {},
+): Promise<Map<string, { bytes: Uint8Array; root: Uint8Array; key: Uint8Array }>> {
+  const { k, n } = makePolicy(policy)
+  const plan = planSegments(blob.size, k, options.shareSize ?? DEFAULT_SHARE_SIZE)
+  const out = new Map<string, { bytes: Uint8Array; root: Uint8Array; key: Uint8Array }>()
+  const segments = [...new Set(wanted.map((w) => w.segment))].sort((a, b) => a - b)
+  for (const index of segments) {
+    if (!Number.isInteger(index) || index < 0 || index >= plan.count) throw new RangeError(`The file has no segment ${index}.`)
+    const spec = segmentSpec(plan, index)
+    // An encoder reads its file front to back: give it this segment's bytes alone.
+    const part: BlobLike = { size: spec.plaintextLength, slice: (a, b) => blob.slice(spec.offset + a, spec.offset + Math.min(b, spec.plaintextLength)) }
+    const fileKey = identity.fileKey.slice()
+    const encoder = await (options.encoder ?? inlineEncoder())({ blob: part, fileKey, fileId: identity.fileId, k, n })
+    fileKey.fill(0)
+    try {
+      const coded = await encoder.encode(spec)
+      throwIfCancelled(options.signal)
+      const views = [...shareViews(coded.data, spec.shareSize), ...shareViews(coded.parity, spec.shareSize)]
+      for (const w of wanted) {
+        if (w.segment !== index) continue
+        const bytes = views[w.share]
+        if (!bytes) throw new RangeError(`A segment has ${n} shares; there is no share ${w.share}.`)
+        out.set(`${index}/${w.share}`, { bytes: bytes.slice(), root: coded.roots[w.share]!, key: await shareKey(coded.roots[w.share]!) })
+      }
+    } finally {
+      encoder.close()
+    }
+  }
+  return out
+}
+
 /** Encodes a whole file and collects everything: for tests and small files only. */
 export async function encodeAll(
   blob: BlobLike,

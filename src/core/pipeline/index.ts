@@ -6,7 +6,17 @@
  * consumer, so memory is bounded by a few segments whatever the file size, and
  * both report typed progress events.
  */
-export { encodeFile, encodeAll, newFileIdentity, shareKey, type EncodedShare, type EncodedSegment, type EncodeOptions, type FileIdentity } from './encode.ts'
+export {
+  encodeFile,
+  encodeAll,
+  encodeShares,
+  newFileIdentity,
+  shareKey,
+  type EncodedShare,
+  type EncodedSegment,
+  type EncodeOptions,
+  type FileIdentity,
+} from './encode.ts'
 export { decodeFile, decodeAll, toReadableStream, type FetchShare, type ShareRef, type DecodeOptions } from './decode.ts'
 export type { PipelineProgress, ProgressListener } from './progress.ts'
 export { openReader, type BlobLike, type SequentialReader } from './reader.ts'

@@ -53,17 +53,23 @@ export function shareViews(buffer: ArrayBuffer, size: number): Uint8Array[] {
 }
 
 /** Encrypts `plaintext` into `buffers.data`, pads it with random bytes, and computes parity. */
-export async function codeSegment(cipher: FileCipher, rs: ReedSolomonScheme, spec: SegmentSpec, plaintext: Uint8Array, buffers: SegmentBuffers): Promise<void> {
+/**
+ * Encrypts one segment into its data block, pads it (by default the cipher's keyed padding, so that
+ * coding the segment again gives the same shares; `pad` lets a test vector choose its own), and
+ * computes the parity shares.
+ */
+export async function codeSegment(
+  cipher: FileCipher,
+  rs: ReedSolomonScheme,
+  spec: SegmentSpec,
+  plaintext: Uint8Array,
+  buffers: SegmentBuffers,
+  pad: (padding: Uint8Array) => void | Promise<void> = (p) => cipher.fillPadding(spec.index, p),
+): Promise<void> {
   const data = new Uint8Array(buffers.data)
   const ciphertext = await cipher.encryptSegment(spec.index, plaintext, data)
-  fillRandom(data.subarray(ciphertext.length))
+  await pad(data.subarray(ciphertext.length))
   rs.encodeParityInto(data, shareViews(buffers.parity, spec.shareSize))
-}
-
-const RANDOM_CHUNK = 65536 // getRandomValues' per-call limit
-
-function fillRandom(buf: Uint8Array): void {
-  for (let o = 0; o < buf.length; o += RANDOM_CHUNK) crypto.getRandomValues(buf.subarray(o, Math.min(buf.length, o + RANDOM_CHUNK)))
 }
 
 /**
