@@ -92,7 +92,14 @@ test.describe.serial('back up and restore across seven peers', () => {
       const layr = await window.layrReady
       await layr.vault.importRecoveryText(text)
       const before = (await layr.files()).length
-      const files = await layr.syncFiles()
+      // A device that just joined may not have met a record peer yet: ask again a few times, as the
+      // Files view does (3, 6, 12 s), before calling the list empty.
+      let files = await layr.syncFiles()
+      for (const wait of [3000, 6000, 12_000]) {
+        if (files.length > 0) break
+        await new Promise((r) => setTimeout(r, wait))
+        files = await layr.syncFiles()
+      }
       return { before, files: files.map((f) => ({ id: f.id, name: f.name, size: f.size })) }
     }, recovery)
     expect(listed.before).toBe(0)
