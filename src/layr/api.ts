@@ -9,6 +9,8 @@ import type { PipelineProgress } from '../core/pipeline/index.ts'
 import type { NetworkStatus } from '../net/status.ts'
 import type { LedgerChoice, LedgerNetwork } from '../ports/ledger.ts'
 import type { SignOptions, WalletError, WalletNetwork, WalletState } from '../ports/wallet.ts'
+import type { PaymentQuote, PayDecision } from '../transfer/pay.ts'
+import type { EscrowState, WindowState } from '../pay/status.ts'
 
 export type { BackupProgress, PipelineProgress, NetworkStatus, RepairProgress }
 export type { LedgerChoice, LedgerNetwork, SignOptions, WalletError, WalletNetwork, WalletState }
@@ -170,6 +172,12 @@ export interface BackupJobOptions {
    * with the interrupted backup so Resume can read the file again without asking for it.
    */
   readonly handle?: FileSystemFileHandle
+  /**
+   * Asked, before the wallet is, when some of the planned hosts charge: the quote (what the hosts
+   * are paid, what is locked and comes back, the fees). 'pay' funds their escrows (one signature in
+   * the wallet), 'free' plans again with free hosts only. Without it, hosts that charge are left out.
+   */
+  readonly confirmPayment?: (quote: PaymentQuote) => Promise<PayDecision>
 }
 
 /** A backup that did not finish (the tab was reloaded or closed, or it crashed): it can be resumed or discarded. */
@@ -394,6 +402,42 @@ export interface WalletApi {
   watch(onChange: (state: WalletState) => void, onError?: (error: WalletError) => void): () => void
 }
 
+/** One escrow this owner funded, and what became of it (read from the ledger). */
+export interface EscrowView {
+  readonly account: string
+  readonly fileId: string
+  /** The file's name, when it is in the file list. */
+  readonly fileName?: string
+  readonly host: string
+  readonly payee: string
+  /** funded, locked, closed (the last window paid), refunded, absent; 'unknown' when the ledger could not be read. */
+  readonly state: EscrowState | 'unknown'
+  readonly windows: readonly {
+    readonly amount: bigint
+    readonly due: number
+    readonly deadline: number
+    /** paid, failed, open, missed; 'unknown' when the ledger could not be read. */
+    readonly state: WindowState | 'unknown'
+    /** When the owner revealed this window's nonce (ms), and what the host said. */
+    readonly revealedAt?: number
+    readonly outcome?: string
+  }[]
+  /** Stroops the escrow holds now. */
+  readonly balance: bigint
+  /** Unix seconds: the refund returns what is left from then on. */
+  readonly refundFrom: number
+  readonly offered: boolean
+  readonly createdAt: number
+}
+
+/** What this owner pays hosts: every escrow its backups funded. */
+export interface PaymentsApi {
+  /** Every escrow, newest first, with its state on the ledger. */
+  escrows(): Promise<EscrowView[]>
+  /** Per file (hex id): stroops its escrows pay if every window is claimed, and how many hosts. */
+  costs(): Promise<Map<string, { readonly stroops: bigint; readonly hosts: number }>>
+}
+
 export interface MaintenanceApi {
   /** Called for every audit and repair step, whoever started it. Returns an unsubscribe. */
   subscribe(listener: (e: MaintenanceEvent) => void): () => void
@@ -412,6 +456,7 @@ export interface Layr {
   readonly maintenance: MaintenanceApi
   readonly ledger: LedgerApi
   readonly wallet: WalletApi
+  readonly payments: PaymentsApi
   /** Encrypts, codes and places `file`, then saves its manifest locally and on the network. */
   backup(file: File | Blob, options?: BackupJobOptions & { name?: string }): Promise<FileEntry>
   /** Backups that were interrupted (reload, crash), oldest first. */

@@ -54,7 +54,12 @@ import type {
   RestoreReport,
   SettingsApi,
   VaultApi,
+  EscrowView,
+  PaymentsApi,
 } from './api.ts'
+import type { EscrowBook } from '../ports/escrow-book.ts'
+import type { RevealParts } from '../transfer/pay.ts'
+import type { UploadPayRequest } from '../transfer/upload.ts'
 
 /** The action needs a vault: create one or import a recovery text first. */
 export class NoVaultError extends LayrError {
@@ -122,6 +127,7 @@ class LayrClient implements Layr {
   readonly maintenance: MaintenanceApi
   readonly ledger: LedgerApi
   readonly wallet: WalletApi
+  readonly payments: PaymentsApi
   /** The Ledger of the current setting, made once per network. */
   #ledgerOf: { readonly key: string; readonly ledger: Promise<Ledger> } | undefined
   /** The Wallet for the current ledger, made once per network. */
@@ -148,6 +154,13 @@ class LayrClient implements Layr {
       leaseMs: () => this.#settings.leaseMs,
       idle: () => this.#userIdle?.promise ?? Promise.resolve(),
       ...(parts.maintenance ? { timing: parts.maintenance } : {}),
+      ...(parts.now ? { now: parts.now } : {}),
+      audited: async (fileId, passed) => {
+        const book = parts.escrows
+        if (!book || passed.size === 0 || (await book.list(fileId)).length === 0) return
+        const { revealAudited } = await import('../transfer/pay.ts')
+        await revealAudited(this.#revealParts(book, await this.#net()), fileId, passed)
+      },
     })
     const tickMs = this.#maintenance.timing.tickMs
     this.#loop = periodic(() => this.#maintenance.tick(), { firstMs: Math.min(20_000, tickMs), everyMs: tickMs })
@@ -284,6 +297,18 @@ class LayrClient implements Layr {
       },
     }
     const shareLeaves = DEFAULT_SHARE_SIZE / LEAF_SIZE
+    this.payments = {
+      escrows: () => self.#escrowViews(),
+      costs: async () => {
+        const out = new Map<string, { stroops: bigint; hosts: number }>()
+        for (const e of (await self.parts.escrows?.list()) ?? []) {
+          if (!e.offered) continue
+          const c = out.get(e.fileId) ?? { stroops: 0n, hosts: 0 }
+          out.set(e.fileId, { stroops: c.stroops + e.windows.reduce((s, w) => s + BigInt(w.amount), 0n), hosts: c.hosts + 1 })
+        }
+        return out
+      },
+    }
     const timing = this.#maintenance.timing
     this.maintenance = {
       subscribe: (listener) => self.#maintenance.subscribe(listener),
@@ -393,6 +418,82 @@ class LayrClient implements Layr {
         }
       }
     })()
+  }
+
+  #revealParts(book: EscrowBook, net: PeerNetwork): RevealParts {
+    return { net, vault: this.#requireVault(), book, ...(this.parts.now ? { now: this.parts.now } : {}) }
+  }
+
+  /**
+   * Pays an upload's hosts that charge (transfer/pay.ts), or says why not: without a wallet in this
+   * browser, or one not connected to Layr, they are left out and the backup goes to free hosts.
+   */
+  async #pay(
+    book: EscrowBook,
+    net: PeerNetwork,
+    req: UploadPayRequest,
+    options: BackupJobOptions,
+  ): Promise<{ declined: true } | { declined: false; refused: readonly string[]; stroops: bigint }> {
+    const confirm = options.confirmPayment
+    if (!confirm) return { declined: true }
+    const wallet = await this.#wallet().catch(() => undefined)
+    if (!wallet || !(await wallet.detect())) return { declined: true }
+    try {
+      await wallet.address()
+    } catch (err) {
+      if ((err as Error).name === 'WalletNotConnectedError') return { declined: true }
+      throw err
+    }
+    const { payUpload } = await import('../transfer/pay.ts')
+    const ledger = await this.#ledger()
+    const outcome = await payUpload(
+      { net, vault: this.#requireVault(), ledger, wallet, book, termMs: this.#settings.leaseMs, ...(this.parts.now ? { now: this.parts.now } : {}) },
+      { ...req, confirm },
+    )
+    if (outcome.declined) return outcome
+    const stroops = outcome.escrows.filter((e) => e.offered).reduce((s, e) => s + e.windows.reduce((a, w) => a + BigInt(w.amount), 0n), 0n)
+    return { declined: false, refused: outcome.refused, stroops }
+  }
+
+  async #escrowViews(): Promise<EscrowView[]> {
+    const entries = (await this.parts.escrows?.list()) ?? []
+    if (entries.length === 0) return []
+    const names = new Map((await this.#liveManifests().catch(() => [])).map((m) => [toHex(m.fileId), m.name]))
+    const [{ escrowStatus }, ledger] = await Promise.all([import('../pay/status.ts'), this.#ledger().catch(() => undefined)])
+    const views = await Promise.all(
+      entries.map(async (e): Promise<EscrowView> => {
+        const status = ledger
+          ? await escrowStatus(ledger, {
+              account: e.account,
+              startSequence: BigInt(e.startSequence),
+              claims: e.windows.map((w) => ({ hash: w.claim, deadline: w.deadline })),
+              refund: { hash: e.refund },
+            }).catch(() => undefined)
+          : undefined
+        const name = names.get(e.fileId)
+        return {
+          account: e.account,
+          fileId: e.fileId,
+          ...(name !== undefined ? { fileName: name } : {}),
+          host: e.host,
+          payee: e.payee,
+          state: status?.state ?? 'unknown',
+          windows: e.windows.map((w, i) => ({
+            amount: BigInt(w.amount),
+            due: w.due,
+            deadline: w.deadline,
+            state: status?.windows[i] ?? 'unknown',
+            ...(w.revealedAt !== undefined ? { revealedAt: w.revealedAt } : {}),
+            ...(w.outcome !== undefined ? { outcome: w.outcome } : {}),
+          })),
+          balance: status?.balance ?? 0n,
+          refundFrom: e.refundFrom,
+          offered: e.offered,
+          createdAt: e.createdAt,
+        }
+      }),
+    )
+    return views.sort((a, b) => b.createdAt - a.createdAt)
   }
 
   /** The network of the ledger setting. */
@@ -677,6 +778,7 @@ class LayrClient implements Layr {
         encoder: (this.#encoder ??= this.parts.encoder()),
         preference: this.#maintenance.preference,
         ...(signal ? { signal } : {}),
+        ...(this.parts.escrows && this.parts.wallet && this.parts.ledger ? { pay: (req) => this.#pay(this.parts.escrows!, net, req, options) } : {}),
         name,
         journal,
         ...(resume ? { resume } : {}),
@@ -711,6 +813,11 @@ class LayrClient implements Layr {
     const holdings = manifest.segments.flatMap((seg) => seg.shares.flatMap((sh) => sh.holders.map((peer) => ({ peer, key: sh.key }))))
     await renewLeases(net, vault, holdings, this.#settings.leaseMs).catch(() => {})
     await journal.done()
+    // Pay on delivery: the hosts that charge can claim their first window now that a manifest names their shares.
+    if (this.parts.escrows && (await this.parts.escrows.list(toHex(manifest.fileId))).length > 0) {
+      const { revealDelivery } = await import('../transfer/pay.ts')
+      await revealDelivery(this.#revealParts(this.parts.escrows, net), toHex(manifest.fileId)).catch(() => {})
+    }
     const published = await manifests.publish(saved.record, net, signal ? { signal } : {})
     onProgress?.({ type: 'manifest:saved', copies: published.peers.length })
     onProgress?.({ type: 'stage', stage: 'done' })

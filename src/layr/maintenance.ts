@@ -54,6 +54,8 @@ export interface MaintenanceDeps {
   readonly idle: () => Promise<void>
   readonly now?: () => number
   readonly timing?: Partial<MaintenanceTiming>
+  /** Told after each audit round which hosts passed every share they were asked for (pay per audit). */
+  readonly audited?: (fileId: string, passed: ReadonlySet<string>) => Promise<void>
 }
 
 /** Repair was asked for while it is already running for that file. */
@@ -241,6 +243,7 @@ export class Maintenance {
     })
     const now = this.#now()
     this.#learn(m, audit, now)
+    if (this.deps.audited) await this.deps.audited(fileId, passedHosts(m, audit)).catch(() => {})
     const checks = shareChecks(m, audit, (p) => this.#reputation.get(p), now)
     const answered = audit.results.map((seg) => seg.filter((r) => r && r.result !== 'offline').length)
     const before = this.#health.get(fileId)
@@ -368,4 +371,20 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const t = setTimeout(resolve, ms)
     signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason as Error)), { once: true })
   })
+}
+
+/** Hosts that passed every share of the file they were audited on (and at least one). */
+function passedHosts(m: FileManifest, audit: FileAudit): Set<string> {
+  const passed = new Set<string>()
+  const failed = new Set<string>()
+  for (const seg of m.segments) {
+    for (const sh of seg.shares) {
+      const r = audit.results[seg.index]?.[sh.index]
+      const peer = sh.holders[0]
+      if (!peer || !r || r.result === 'offline') continue
+      ;(r.result === 'pass' ? passed : failed).add(peer)
+    }
+  }
+  for (const p of failed) passed.delete(p)
+  return passed
 }

@@ -17,6 +17,7 @@ import type { HostReputation } from '../core/audit/index.ts'
 import type { MaintenanceTiming } from './maintenance.ts'
 import type { Ledger, LedgerNetwork } from '../ports/ledger.ts'
 import type { Wallet, WalletNetwork } from '../ports/wallet.ts'
+import type { EscrowBook } from '../ports/escrow-book.ts'
 import type { HostPricing } from '../net/share/payments.ts'
 
 /** Where the vault is kept on this device: the recovery text, or its passphrase-locked record. */
@@ -84,4 +85,6 @@ export interface LayrParts {
   readonly ledger?: (network: LedgerNetwork) => Promise<Ledger>
   /** Makes the Wallet for the app's ledger (the browser's loads the Freighter adapter on first use). */
   readonly wallet?: (ledger: WalletNetwork) => Promise<Wallet>
+  /** The escrows this owner's uploads funded (without it, hosts that charge are left out). */
+  readonly escrows?: EscrowBook
 }

@@ -4,7 +4,13 @@
  * earnings both read this; the ledger is the record, nothing is kept on the side.
  */
 import type { Ledger } from '../ports/ledger.ts'
-import type { Escrow } from './escrow.ts'
+import type { ClaimTx, Escrow, RefundTx } from './escrow.ts'
+
+/** What the status needs of an escrow: its account, its start, and its claims' and refund's hashes. */
+export type EscrowRef = Pick<Escrow, 'account' | 'startSequence'> & {
+  readonly claims: readonly Pick<ClaimTx, 'hash' | 'deadline'>[]
+  readonly refund: Pick<RefundTx, 'hash'>
+}
 
 export type WindowState =
   /** Its claim applied and paid the host. */
@@ -35,7 +41,7 @@ export interface EscrowStatus {
   readonly balance: bigint
 }
 
-export async function escrowStatus(ledger: Ledger, escrow: Escrow): Promise<EscrowStatus> {
+export async function escrowStatus(ledger: Ledger, escrow: EscrowRef): Promise<EscrowStatus> {
   const [account, now, claims, refund] = await Promise.all([
     ledger.loadAccount(escrow.account),
     ledger.closeTime(),

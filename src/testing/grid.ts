@@ -13,6 +13,7 @@ import { MemoryRecordStore } from '../adapters/storage/memory-records.ts'
 import { NetworkTimeoutError, PeerUnreachableError } from '../net/errors.ts'
 import { ShareHost } from '../net/share/host.ts'
 import type { HostLimits } from '../net/share/accounting.ts'
+import type { HostPaymentOptions } from '../net/share/payments.ts'
 import {
   decodeInterim,
   decodeRequestHead,
@@ -52,12 +53,13 @@ export class Grid {
     for (let i = 0; i < count; i++) this.add(`peer-${i}`, options)
   }
 
-  add(id: string, options: { quota?: number; limits?: Partial<Omit<HostLimits, 'quota'>> } = {}): GridPeer {
+  add(id: string, options: { quota?: number; limits?: Partial<Omit<HostLimits, 'quota'>>; payments?: HostPaymentOptions } = {}): GridPeer {
     const shares = new MemoryShareStore()
     const records = new MemoryRecordStore()
     const host = new ShareHost(shares, id, options.quota ?? 64 * 1024 * 1024, {
       records,
       ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.payments ? { payments: options.payments } : {}),
       now: () => this.now,
     })
     const peer = { id, host, shares, records }

@@ -20,7 +20,8 @@ export async function findHosts(net: PeerNetwork, want: number, timeoutMs: numbe
             const res = await net.request(peerId, { type: 'stat' }, { timeoutMs: 10_000, ...sig })
             if (res.status !== 'ok' || !res.stat) return
             const free = Math.max(0, res.stat.room ?? res.stat.quota - res.stat.used)
-            if (free > 0) hosts.set(peerId, { peerId, kadId: await net.kadId(peerId), free })
+            const { price, account } = res.stat
+            if (free > 0) hosts.set(peerId, { peerId, kadId: await net.kadId(peerId), free, ...(price && account ? { price, account } : {}) })
           } catch {
             // not a host (a relay, a client tab) or unreachable
           }

@@ -20,6 +20,7 @@ import {
   CancelledError,
   LayrError,
   encodeFile,
+  encodeShares,
   newFileIdentity,
   planSegments,
   segmentSpec,
@@ -29,7 +30,7 @@ import {
   type PipelineProgress,
   type RedundancyPolicy,
 } from '../core/index.ts'
-import { maxSharesPerHost, planUpload, type UploadPlan } from '../core/placement/index.ts'
+import { maxSharesPerHost, planUpload, type Candidate, type UploadPlan } from '../core/placement/index.ts'
 import type { BlobLike } from '../core/pipeline/index.ts'
 import { DEFAULT_SHARE_SIZE } from '../core/segment/index.ts'
 import type { Vault } from '../core/vault/index.ts'
@@ -79,6 +80,10 @@ export type BackupProgress =
   | { readonly type: 'place:plan'; readonly hosts: readonly string[]; readonly spares: readonly string[]; readonly reduced: boolean }
   | { readonly type: 'place:share'; readonly segmentIndex: number; readonly shareIndex: number; readonly peer: string }
   | { readonly type: 'place:reduced'; readonly segmentIndex: number; readonly hosts: number }
+  /** Hosts that charge were left out: the owner has no way to pay (no wallet) or chose free hosts only. */
+  | { readonly type: 'pay:skipped'; readonly hosts: number; readonly reason: 'no-wallet' | 'declined' }
+  /** The plan's hosts that charge were paid (one funding transaction) and took the offers, but for `refused`. */
+  | { readonly type: 'pay:funded'; readonly hosts: number; readonly refused: number; readonly stroops: string }
 
 export interface BackupOptions {
   readonly policy: RedundancyPolicy
@@ -106,7 +111,28 @@ export interface BackupOptions {
    * cancelled keeps what it placed (its journal still names it), so it can be resumed again.
    */
   readonly resume?: ResumeState
+  /**
+   * Pays the plan's hosts that charge, before any share leaves (transfer/pay.ts). Without it hosts
+   * that charge are left out (they would refuse every share). It answers `declined` when the owner
+   * chose free hosts only (the plan is made again without them), or the hosts that did not take
+   * their escrow (they get no share).
+   */
+  readonly pay?: (
+    request: UploadPayRequest,
+  ) => Promise<{ readonly declined: true } | { readonly declined: false; readonly refused: readonly string[]; readonly stroops: bigint }>
 }
+
+export interface UploadPayRequest {
+  readonly fileId: Uint8Array
+  readonly plan: UploadPlan
+  /** The plan's hosts that charge. */
+  readonly hosts: readonly Candidate[]
+  /** Encodes the named shares ahead: the same bytes the upload will send. */
+  readonly shares: (refs: readonly { readonly segment: number; readonly share: number }[]) => Promise<Map<string, { bytes: Uint8Array; key: Uint8Array }>>
+  readonly signal: AbortSignal
+}
+
+const charges = (h: Candidate): boolean => (h.price ?? 0) > 0 && h.account !== undefined
 
 /** Hosts the owner wants less than this (a poor online or audit score) are planned only when there are too few others. */
 const PREFERRED = 0.5
@@ -183,18 +209,50 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
   const preference = options.preference ?? (() => 1)
   const usable = found.filter((h) => preference(h.peerId) > 0)
   const preferred = usable.filter((h) => preference(h.peerId) >= PREFERRED)
-  const hosts = preferred.length >= policy.n + spares ? preferred : usable
+  let hosts = preferred.length >= policy.n + spares ? preferred : usable
+  if (!options.pay && !resume && hosts.some(charges)) {
+    onProgress?.({ type: 'pay:skipped', hosts: hosts.filter(charges).length, reason: 'no-wallet' })
+    hosts = hosts.filter((h) => !charges(h))
+  }
   onProgress?.({ type: 'place:hosts', hosts: hosts.length })
   // With fewer than n hosts the upload goes ahead with reduced redundancy and says so
   // (place:reduced): one other tab is enough to back up to, which is how Layr starts out.
   if (hosts.length === 0) {
-    throw new PlacementError('No other peer with room to host was found. Open Layr in another browser (or ask someone to), leave it open, and try again.')
+    throw new PlacementError(
+      found.some(charges)
+        ? 'Every host found charges for storage, and no wallet is connected to pay them. Connect Freighter in the Wallet view, or wait for hosts that store for free.'
+        : 'No other peer with room to host was found. Open Layr in another browser (or ask someone to), leave it open, and try again.',
+    )
   }
   const layout = planSegments(file.size, policy.k, options.shareSize ?? DEFAULT_SHARE_SIZE)
   const shareSizes = Array.from({ length: layout.count }, (_, i) => segmentSpec(layout, i).shareSize)
-  const plan = resume
-    ? resumedPlan(resume.plan, shareSizes)
-    : planUpload({ shareSizes, n: policy.n, hosts, target: crypto.getRandomValues(new Uint8Array(32)), spares })
+  const target = crypto.getRandomValues(new Uint8Array(32))
+  let plan = resume ? resumedPlan(resume.plan, shareSizes) : planUpload({ shareSizes, n: policy.n, hosts, target, spares })
+  const identity = resume?.identity ?? (await newFileIdentity(vault))
+  // Hosts that charge and were not paid take no share: they would refuse it.
+  const unpaid = new Set(resume ? [] : hosts.filter(charges).map((h) => h.peerId))
+  if (plan && options.pay && !resume && plan.hosts.some((h) => unpaid.has(h))) {
+    const byId = new Map(hosts.map((h) => [h.peerId, h]))
+    const paid = await options.pay({
+      fileId: identity.fileId,
+      plan,
+      hosts: plan.hosts.filter((h) => unpaid.has(h)).map((h) => byId.get(h)!),
+      // On this thread: a few segments, each read on its own (a worker encoder reads the file front to back).
+      shares: (refs) => encodeShares(file, policy, identity, refs, { signal, ...(options.shareSize ? { shareSize: options.shareSize } : {}) }),
+      signal,
+    })
+    if (paid.declined) {
+      onProgress?.({ type: 'pay:skipped', hosts: unpaid.size, reason: 'declined' })
+      hosts = hosts.filter((h) => !unpaid.has(h.peerId))
+      if (hosts.length === 0)
+        throw new PlacementError('Every host found charges for storage, and you chose free hosts only. Wait for hosts that store for free, or pay these.')
+      plan = planUpload({ shareSizes, n: policy.n, hosts, target, spares })
+    } else {
+      const taken = plan.hosts.filter((h) => unpaid.has(h) && !paid.refused.includes(h))
+      for (const h of taken) unpaid.delete(h)
+      onProgress?.({ type: 'pay:funded', hosts: taken.length + paid.refused.length, refused: paid.refused.length, stroops: paid.stroops.toString() })
+    }
+  }
   if (!plan) {
     const free = hosts.reduce((sum, h) => sum + h.free, 0)
     throw new PlacementError(
@@ -207,9 +265,9 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
     new Map(hosts.map((h) => [h.peerId, h.free])),
     hosts.map((h) => h.peerId),
   )
+  for (const h of unpaid) placement.fail(h)
   const landed: Array<{ peer: string; key: Uint8Array }> = []
   const holders = new Map<string, string>() // "segment/share" → peer
-  const identity = resume?.identity ?? (await newFileIdentity(vault))
   const createdAt = resume?.createdAt ?? Date.now()
   if (resume) {
     // Planned hosts that did not answer now are out; shares that landed count only where their
