@@ -5,6 +5,7 @@
  */
 import { openIdbRecordStore } from '../adapters/storage/idb-records.ts'
 import { openIdbUploadJournal } from '../adapters/local/upload-journal.ts'
+import { openIdbEscrowBook } from '../adapters/local/escrow-book.ts'
 import { loadStoredVault, saveStoredVault } from '../adapters/local/vault-store.ts'
 import { loadSettings, saveSettings } from '../adapters/local/settings-store.ts'
 import { loadHealth, saveHealth } from '../adapters/local/health-store.ts'
@@ -52,6 +53,7 @@ export function openLayr(options: OpenOptions = {}): Promise<Layr> {
   opened ??= (async () => {
     const records = await openIdbRecordStore(options.filesDb ?? 'layr-files')
     const uploads = await openIdbUploadJournal(`${options.filesDb ?? 'layr-files'}-uploads`)
+    const escrows = await openIdbEscrowBook(`${options.filesDb ?? 'layr-files'}-escrows`)
     return createLayr(
       {
         records,
@@ -65,6 +67,7 @@ export function openLayr(options: OpenOptions = {}): Promise<Layr> {
         ...(navigator.storage?.persist ? { persistStorage: () => navigator.storage.persist() } : {}),
         hostDb: options.hostDb ?? 'layr-host',
         uploads,
+        escrows,
         origin: location.origin,
         // stellar-sdk and freighter-api come in chunks of their own, loaded when first needed.
         ledger: async (network) => (await import('../adapters/ledger/horizon.ts')).createHorizonLedger(network),

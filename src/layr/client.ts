@@ -154,7 +154,6 @@ class LayrClient implements Layr {
       leaseMs: () => this.#settings.leaseMs,
       idle: () => this.#userIdle?.promise ?? Promise.resolve(),
       ...(parts.maintenance ? { timing: parts.maintenance } : {}),
-      ...(parts.now ? { now: parts.now } : {}),
       audited: async (fileId, passed) => {
         const book = parts.escrows
         if (!book || passed.size === 0 || (await book.list(fileId)).length === 0) return

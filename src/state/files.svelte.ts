@@ -37,6 +37,8 @@ export class FilesState {
   #hostsTimer: ReturnType<typeof setTimeout> | undefined
 
   entries = $state.raw<readonly FileEntry[]>([])
+  /** What each file's escrows pay its hosts (files backed up to free hosts have none). */
+  costs = $state.raw<ReadonlyMap<string, { readonly stroops: bigint; readonly hosts: number }>>(new Map())
   loaded = $state(false)
   syncing = $state(false)
   filter = $state('')
@@ -147,6 +149,7 @@ export class FilesState {
     try {
       this.entries = await this.#layr.files()
       this.problem = undefined
+      this.costs = await this.#layr.payments.costs().catch(() => this.costs)
     } catch (err) {
       this.problem = describeError(err)
     } finally {
@@ -212,6 +215,11 @@ export class FilesState {
 
   cancelUpload(id: number): void {
     this.#queue.cancel(id)
+  }
+
+  /** Pay the hosts that charge for this backup, or back it up to free hosts only. */
+  answerPayment(id: number, decision: 'pay' | 'free'): void {
+    this.#queue.answerPayment(id, decision)
   }
 
   dismissUpload(id: number): void {

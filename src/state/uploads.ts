@@ -5,6 +5,7 @@
  * runs under Vitest; FilesState mirrors `views()` into $state.
  */
 import type { BackupJobOptions, FileEntry } from '../layr/api.ts'
+import type { PayDecision, PaymentQuote } from '../transfer/pay.ts'
 import { describeFailure, isCancellation, type Problem } from './errors.ts'
 import { BackupTracker, type UploadSnapshot } from './progress.ts'
 
@@ -19,6 +20,12 @@ export interface UploadView {
   readonly problem: Problem | undefined
   readonly entry: FileEntry | undefined
   readonly settled: boolean
+  /** Some planned hosts charge: what they cost, waiting for the owner to pay or choose free hosts. */
+  readonly payment: PaymentQuote | undefined
+  /** What the owner chose, once asked. */
+  readonly paid: PayDecision | undefined
+  /** Hosts that charge which this backup left out, and why (no wallet connected, or the owner chose free hosts). */
+  readonly unpaid: { readonly hosts: number; readonly reason: 'no-wallet' | 'declined' } | undefined
 }
 
 let nextId = 1
@@ -41,6 +48,9 @@ export class UploadTask {
   #problem: Problem | undefined
   #entry: FileEntry | undefined
   #view: UploadView | undefined
+  #payment: { quote: PaymentQuote; answer: (d: PayDecision) => void } | undefined
+  #paid: PayDecision | undefined
+  #unpaid: UploadView['unpaid']
   onChange: () => void = () => {}
 
   constructor(file: Blob, name: string, now: () => number = () => performance.now(), handle?: Promise<FileSystemFileHandle | undefined>) {
@@ -73,6 +83,9 @@ export class UploadTask {
       problem: this.#problem,
       entry: this.#entry,
       settled: this.settled,
+      payment: this.#payment?.quote,
+      paid: this.#paid,
+      unpaid: this.#unpaid,
     })
   }
 
@@ -94,7 +107,13 @@ export class UploadTask {
         name: this.name,
         signal: this.#controller.signal,
         ...(handle ? { handle } : {}),
+        confirmPayment: (quote) =>
+          new Promise<PayDecision>((resolve) => {
+            this.#payment = { quote, answer: resolve }
+            this.#changed()
+          }),
         onProgress: (e) => {
+          if (e.type === 'pay:skipped') this.#unpaid = { hosts: e.hosts, reason: e.reason }
           this.#tracker.apply(e, this.#now())
           this.#changed()
         },
@@ -108,9 +127,21 @@ export class UploadTask {
     this.#changed()
   }
 
+  /** The owner's answer to the payment prompt: pay the hosts that charge, or use free hosts only. */
+  answerPayment(decision: PayDecision): void {
+    const asked = this.#payment
+    if (!asked) return
+    this.#payment = undefined
+    this.#paid = decision
+    asked.answer(decision)
+    this.#changed()
+  }
+
   /** Stops the backup (or drops it from the queue). A finished task stays as it is. */
   cancel(): void {
     if (this.settled) return
+    // A prompt still open is answered "free hosts only"; the abort then stops the backup.
+    this.answerPayment('free')
     this.#controller.abort()
     if (this.stage === 'queued') {
       this.#tracker.fail(true)
@@ -163,6 +194,10 @@ export class UploadQueue {
 
   cancel(id: number): void {
     this.#tasks.find((t) => t.id === id)?.cancel()
+  }
+
+  answerPayment(id: number, decision: PayDecision): void {
+    this.#tasks.find((t) => t.id === id)?.answerPayment(decision)
   }
 
   /** Drops finished, failed and cancelled rows. */

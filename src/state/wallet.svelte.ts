@@ -5,7 +5,7 @@
  * (layr.wallet loads it lazily). Account and network switches come through the port's watch while
  * the view is shown.
  */
-import type { Layr, LedgerNetwork, WalletNetwork, WalletState as WalletWatchState } from '../layr/api.ts'
+import type { EscrowView, Layr, LedgerNetwork, WalletNetwork, WalletState as WalletWatchState } from '../layr/api.ts'
 import { describeError, type Problem } from './errors.ts'
 
 /** checking: asking whether Freighter is there; missing: it is not; disconnected: there, not connected; connected. */
@@ -45,6 +45,8 @@ export class WalletViewState {
   /** Stroops; undefined while unknown; null: the account does not exist on this ledger yet. */
   balance = $state<bigint | null | undefined>()
   busy = $state(false)
+  /** The escrows this owner's backups funded, newest first, as the ledger says. */
+  escrows = $state.raw<readonly EscrowView[]>([])
   problem = $state.raw<Problem | undefined>()
   notice = $state('')
 
@@ -133,10 +135,20 @@ export class WalletViewState {
   }
 
   async refreshBalance(): Promise<void> {
+    void this.refreshEscrows()
     const address = this.address
     if (!address) return
     try {
       this.balance = (await this.#layr.ledger.balance(address)) ?? null
+    } catch (err) {
+      this.problem = problemOf(err)
+    }
+  }
+
+  /** Reads every escrow's state on the ledger again. */
+  async refreshEscrows(): Promise<void> {
+    try {
+      this.escrows = await this.#layr.payments.escrows()
     } catch (err) {
       this.problem = problemOf(err)
     }
