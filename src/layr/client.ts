@@ -59,7 +59,7 @@ import type {
 } from './api.ts'
 import type { EscrowBook } from '../ports/escrow-book.ts'
 import type { RevealParts } from '../transfer/pay.ts'
-import type { UploadPayRequest } from '../transfer/upload.ts'
+import type { UploadPayOutcome, UploadPayRequest } from '../transfer/upload.ts'
 
 /** The action needs a vault: create one or import a recovery text first. */
 export class NoVaultError extends LayrError {
@@ -427,20 +427,15 @@ class LayrClient implements Layr {
    * Pays an upload's hosts that charge (transfer/pay.ts), or says why not: without a wallet in this
    * browser, or one not connected to Layr, they are left out and the backup goes to free hosts.
    */
-  async #pay(
-    book: EscrowBook,
-    net: PeerNetwork,
-    req: UploadPayRequest,
-    options: BackupJobOptions,
-  ): Promise<{ declined: true } | { declined: false; refused: readonly string[]; stroops: bigint }> {
+  async #pay(book: EscrowBook, net: PeerNetwork, req: UploadPayRequest, options: BackupJobOptions): Promise<UploadPayOutcome> {
     const confirm = options.confirmPayment
-    if (!confirm) return { declined: true }
+    if (!confirm) return { declined: true, reason: 'no-wallet' }
     const wallet = await this.#wallet().catch(() => undefined)
-    if (!wallet || !(await wallet.detect())) return { declined: true }
+    if (!wallet || !(await wallet.detect())) return { declined: true, reason: 'no-wallet' }
     try {
       await wallet.address()
     } catch (err) {
-      if ((err as Error).name === 'WalletNotConnectedError') return { declined: true }
+      if ((err as Error).name === 'WalletNotConnectedError') return { declined: true, reason: 'no-wallet' }
       throw err
     }
     const { payUpload } = await import('../transfer/pay.ts')

@@ -147,6 +147,13 @@ export function describeFailure(action: Action, err: unknown, facts: FailureFact
         'This is not the file the backup began with (its size or date differs), so nothing more was sent. Pick the right file, or discard the backup.',
         'warning',
       )
+    case 'WalletRejectedError':
+      return action === 'backup' || action === 'resume'
+        ? told(
+            'The payment was declined in the wallet, so nothing was paid and nothing was stored. Back up again and approve it, or choose Free hosts only.',
+            'warning',
+          )
+        : told(base.message, 'warning')
     case 'BackupNotFoundError':
       return told('This backup is no longer waiting: it was finished or discarded, perhaps in another tab.', 'info')
     default:

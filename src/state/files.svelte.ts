@@ -82,6 +82,7 @@ export class FilesState {
       onChange: () => (this.uploads = this.#queue.views()),
       onDone: (entry) => {
         this.#upsert(entry)
+        void this.#loadCosts()
         this.notice =
           `${entry.name} is backed up on ${plural(entry.hosts.length, 'host')}.` +
           (entry.placedSurvives < 1 ? ' It survives no host loss yet: open Layr on more devices or wait for more hosts.' : '')
@@ -149,7 +150,7 @@ export class FilesState {
     try {
       this.entries = await this.#layr.files()
       this.problem = undefined
-      this.costs = await this.#layr.payments.costs().catch(() => this.costs)
+      await this.#loadCosts()
     } catch (err) {
       this.problem = describeError(err)
     } finally {
@@ -157,6 +158,15 @@ export class FilesState {
     }
     this.#refreshHostsSoon()
     await this.loadInterrupted()
+  }
+
+  /** What each file's escrows pay (read from this browser's escrow list). */
+  async #loadCosts(): Promise<void> {
+    try {
+      this.costs = await this.#layr.payments.costs()
+    } catch {
+      // Costs are a detail of the list: without them the rows say nothing of payment.
+    }
   }
 
   /** What one check asks and catches, in words (from the facade's figures). */

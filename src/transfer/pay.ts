@@ -102,8 +102,9 @@ interface Pending {
 
 export async function payUpload(p: PayParts, req: PayRequest): Promise<PayOutcome> {
   const { ledger, wallet } = p
-  const owner = await wallet.address()
+  // The wallet's network first: a wallet on another network fails here, before any quote or signature.
   await wallet.checkNetwork()
+  const owner = await wallet.address()
   const passphrase = ledger.network.passphrase
   const start = await ledger.closeTime()
   const fileHex = toHex(req.fileId)

@@ -117,10 +117,13 @@ export interface BackupOptions {
    * chose free hosts only (the plan is made again without them), or the hosts that did not take
    * their escrow (they get no share).
    */
-  readonly pay?: (
-    request: UploadPayRequest,
-  ) => Promise<{ readonly declined: true } | { readonly declined: false; readonly refused: readonly string[]; readonly stroops: bigint }>
+  readonly pay?: (request: UploadPayRequest) => Promise<UploadPayOutcome>
 }
+
+/** Paid (but for the hosts in `refused`), or not: the owner chose free hosts, or has no wallet to pay with. */
+export type UploadPayOutcome =
+  | { readonly declined: true; readonly reason?: 'no-wallet' | 'declined' }
+  | { readonly declined: false; readonly refused: readonly string[]; readonly stroops: bigint }
 
 export interface UploadPayRequest {
   readonly fileId: Uint8Array
@@ -242,10 +245,16 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
       signal,
     })
     if (paid.declined) {
-      onProgress?.({ type: 'pay:skipped', hosts: unpaid.size, reason: 'declined' })
+      const reason = paid.reason ?? 'declined'
+      onProgress?.({ type: 'pay:skipped', hosts: unpaid.size, reason })
       hosts = hosts.filter((h) => !unpaid.has(h.peerId))
-      if (hosts.length === 0)
-        throw new PlacementError('Every host found charges for storage, and you chose free hosts only. Wait for hosts that store for free, or pay these.')
+      if (hosts.length === 0) {
+        throw new PlacementError(
+          reason === 'no-wallet'
+            ? 'Every host found charges for storage, and no wallet is connected to pay them. Connect Freighter in the Wallet view, or wait for hosts that store for free.'
+            : 'Every host found charges for storage, and you chose free hosts only. Wait for hosts that store for free, or pay these.',
+        )
+      }
       plan = planUpload({ shareSizes, n: policy.n, hosts, target, spares })
     } else {
       const taken = plan.hosts.filter((h) => unpaid.has(h) && !paid.refused.includes(h))
