@@ -357,6 +357,10 @@ export interface SettingsApi {
   readonly leaseMs: number
   /** InvalidInputError unless a whole number of ms from 7 to 365 days. */
   setLease(ms: number): Promise<void>
+  /** The most this owner pays a host, stroops per GiB-month (default 1 XLM): placement prefers hosts within it. */
+  readonly maxPrice: number
+  /** InvalidInputError unless a whole number of stroops from 0 (free hosts only) to 10,000 XLM. */
+  setMaxPrice(stroops: number): Promise<void>
   /** Where payments go: `local` (this relay's development ledger, the default), `testnet`, or a custom Horizon. */
   readonly ledger: LedgerChoice
   /** The network the setting points at (Horizon URL, passphrase, friendbot). */

@@ -248,6 +248,15 @@ class LayrClient implements Layr {
         }
         self.#save({ leaseMs: ms })
       },
+      get maxPrice() {
+        return self.#settings.maxPrice
+      },
+      setMaxPrice: async (stroops) => {
+        if (!Number.isSafeInteger(stroops) || stroops < 0 || stroops > 10_000 * 10_000_000) {
+          throw new InvalidInputError(`The most you pay a host must be from 0 to 10,000 XLM per GiB-month, got ${stroops} stroops.`)
+        }
+        self.#save({ maxPrice: stroops })
+      },
       get ledger() {
         return self.#settings.ledger
       },
@@ -771,6 +780,7 @@ class LayrClient implements Layr {
         policy,
         encoder: (this.#encoder ??= this.parts.encoder()),
         preference: this.#maintenance.preference,
+        maxPrice: this.#settings.maxPrice,
         ...(signal ? { signal } : {}),
         ...(this.parts.escrows && this.parts.wallet && this.parts.ledger ? { pay: (req) => this.#pay(this.parts.escrows!, net, req, options) } : {}),
         name,

@@ -45,7 +45,7 @@ function keyWallet(key: Keypair, ledger: Ledger, behaviour: { reject?: boolean }
   return w
 }
 
-async function setup(options: { free?: number; priced?: number; reject?: boolean } = {}) {
+async function setup(options: { free?: number; priced?: number; reject?: boolean; price?: number } = {}) {
   const g = new Grid(1) // peer-0: the owner
   g.now = Date.now()
   const dev = new DevLedger({ clock: () => g.now })
@@ -56,7 +56,7 @@ async function setup(options: { free?: number; priced?: number; reject?: boolean
     const payee = Keypair.random()
     await ledger.fund(payee.publicKey())
     const store = new MemoryPaymentStore()
-    g.add(`priced-${i}`, { payments: { store, ledger: async () => ledger, pricing: { price: PRICE, account: payee.publicKey() } } })
+    g.add(`priced-${i}`, { payments: { store, ledger: async () => ledger, pricing: { price: options.price ?? PRICE, account: payee.publicKey() } } })
     payees.push(payee)
     stores.push(store)
   }
@@ -195,5 +195,21 @@ describe('an upload that pays its hosts', () => {
     expect(quotes[0]!.enough).toBe(false)
     expect(s.wallet.signed).toBe(0)
     expect(await s.book.list()).toEqual([])
+  })
+
+  it('leaves hosts above the owner’s price limit out while enough others are found, and uses them when not', async () => {
+    const s = await setup({ priced: 2, free: 5, price: 200_000_000 }) // 20 XLM per GiB-month, over the 1 XLM default
+    const asked: PaymentQuote[] = []
+    const entry = await s.l.backup(file(50_000), { confirmPayment: async (q) => (asked.push(q), 'pay') })
+    expect(asked).toHaveLength(0)
+    expect((await s.l.files()).find((f) => f.id === entry.id)!.hosts.every((h) => h.startsWith('free-'))).toBe(true)
+    // Too few others: the expensive hosts are planned, and the owner is asked.
+    const few = await setup({ priced: 3, free: 0, price: 200_000_000 })
+    const quotes: PaymentQuote[] = []
+    await few.l.backup(file(50_000), { confirmPayment: async (q) => (quotes.push(q), 'pay') })
+    expect(quotes[0]?.hosts).toBe(3)
+    await few.l.settings.setMaxPrice(300_000_000)
+    expect(few.l.settings.maxPrice).toBe(300_000_000)
+    await expect(few.l.settings.setMaxPrice(-1)).rejects.toMatchObject({ name: 'InvalidInputError' })
   })
 })

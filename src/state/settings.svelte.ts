@@ -7,6 +7,7 @@
  */
 import type { Layr } from '../layr/api.ts'
 import { describeError, type Problem } from './errors.ts'
+import { fromStroops, toStroops } from '../pay/amounts.ts'
 import { MAX_LOST_AFTER_HOURS, describeRedundancy, leaseDays, leaseMs, lostAfterHours, lostAfterMs, parseRelays } from './forms.ts'
 import { MAX_LEASE_MS, MIN_LEASE_MS } from '../core/lease/index.ts'
 import { describeAuditFigures } from './health.ts'
@@ -34,6 +35,11 @@ export class SettingsState {
   lostNotice = $state('')
 
   /** Days hosts keep this owner's shares after its last renewal (null while the field is empty). */
+  /** The most this owner pays a host, as typed (XLM per GiB-month). */
+  maxPriceText = $state('')
+  savedMaxPriceText = $state('')
+  maxPriceProblem = $state.raw<Problem | undefined>()
+  maxPriceNotice = $state('')
   leaseDays = $state<number | null>(null)
   savedLeaseDays = $state(0)
   leaseProblem = $state.raw<Problem | undefined>()
@@ -72,6 +78,7 @@ export class SettingsState {
   readonly redundancyChanged = $derived(this.k !== this.savedK || this.n !== this.savedN)
   readonly lostChanged = $derived(this.lostHours !== this.savedLostHours)
   readonly leaseChanged = $derived(this.leaseDays !== this.savedLeaseDays)
+  readonly maxPriceChanged = $derived(this.maxPriceText.trim() !== this.savedMaxPriceText)
   /** What one check asks and catches, from the facade's figures. */
   readonly auditFigures: string
 
@@ -82,6 +89,7 @@ export class SettingsState {
     this.n = this.savedN = layr.settings.n
     this.lostHours = this.savedLostHours = lostAfterHours(layr.settings.lostAfterMs)
     this.leaseDays = this.savedLeaseDays = leaseDays(layr.settings.leaseMs)
+    this.maxPriceText = this.savedMaxPriceText = fromStroops(BigInt(layr.settings.maxPrice)).replace(/\.?0+$/, '')
     this.auditFigures = describeAuditFigures(layr.maintenance.figures)
     this.relaysText = layr.settings.relays.join('\n')
     this.hasPassphrase = layr.vault.hasPassphrase
@@ -154,6 +162,28 @@ export class SettingsState {
           : `Saved: the shares of a host away for more than ${formatDuration(saved)} are rebuilt elsewhere.`
     } catch (err) {
       this.lostProblem = describeError(err)
+    }
+  }
+
+  async saveMaxPrice(): Promise<void> {
+    this.maxPriceProblem = undefined
+    this.maxPriceNotice = ''
+    let stroops: number
+    try {
+      stroops = Number(toStroops(this.maxPriceText.trim() || '0'))
+    } catch {
+      this.maxPriceProblem = { name: 'InvalidInputError', message: 'Type an amount of XLM, such as 1 or 0.5 (0: free hosts only).', tone: 'warning' }
+      return
+    }
+    try {
+      await this.#layr.settings.setMaxPrice(stroops)
+      this.maxPriceText = this.savedMaxPriceText = fromStroops(BigInt(this.#layr.settings.maxPrice)).replace(/\.?0+$/, '')
+      this.maxPriceNotice =
+        stroops === 0
+          ? 'Saved: your backups prefer hosts that store for free.'
+          : `Saved: your backups prefer hosts that charge at most ${this.savedMaxPriceText} XLM per GiB-month, and ask before paying any.`
+    } catch (err) {
+      this.maxPriceProblem = describeError(err)
     }
   }
 

@@ -111,6 +111,8 @@ export interface BackupOptions {
    * cancelled keeps what it placed (its journal still names it), so it can be resumed again.
    */
   readonly resume?: ResumeState
+  /** The most the owner pays a host, stroops per GiB-month: hosts above it are planned only when too few others are found. */
+  readonly maxPrice?: number
   /**
    * Pays the plan's hosts that charge, before any share leaves (transfer/pay.ts). Without it hosts
    * that charge are left out (they would refuse every share). It answers `declined` when the owner
@@ -212,7 +214,10 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
   const preference = options.preference ?? (() => 1)
   const usable = found.filter((h) => preference(h.peerId) > 0)
   const preferred = usable.filter((h) => preference(h.peerId) >= PREFERRED)
-  let hosts = preferred.length >= policy.n + spares ? preferred : usable
+  const preferredHosts = preferred.length >= policy.n + spares ? preferred : usable
+  // Hosts above the owner's price limit only when there are too few others.
+  const affordable = preferredHosts.filter((h) => !charges(h) || (h.price ?? 0) <= (options.maxPrice ?? Infinity))
+  let hosts = affordable.length >= policy.n + spares ? affordable : preferredHosts
   if (!options.pay && !resume && hosts.some(charges)) {
     onProgress?.({ type: 'pay:skipped', hosts: hosts.filter(charges).length, reason: 'no-wallet' })
     hosts = hosts.filter((h) => !charges(h))

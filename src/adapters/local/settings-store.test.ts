@@ -32,6 +32,7 @@ describe('settings store', () => {
         ledger,
         hostPrice: 20_000_000,
         payoutAccount: payout,
+        maxPrice: 5_000_000,
       },
       s,
     )
@@ -39,6 +40,7 @@ describe('settings store', () => {
       ledger,
       hostPrice: 20_000_000,
       payoutAccount: payout,
+      maxPrice: 5_000_000,
       k: 2,
       n: 5,
       relays: ['/dns4/r.example/tcp/443/wss'],

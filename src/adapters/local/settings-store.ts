@@ -21,7 +21,12 @@ export interface StoredSettings {
   readonly hostPrice: number
   /** The account (G…) this tab's escrows must pay; needed for a price to count. */
   readonly payoutAccount: string | undefined
+  /** The most this owner pays a host, stroops per GiB-month: hosts above it are used only when too few others are found. */
+  readonly maxPrice: number
 }
+
+/** 1 XLM per GiB-month: the default most an owner pays a host. */
+export const DEFAULT_MAX_PRICE = 10_000_000
 
 export const DEFAULT_SETTINGS: StoredSettings = {
   k: DEFAULT_POLICY.k,
@@ -34,6 +39,7 @@ export const DEFAULT_SETTINGS: StoredSettings = {
   ledger: DEFAULT_LEDGER,
   hostPrice: 0,
   payoutAccount: undefined,
+  maxPrice: DEFAULT_MAX_PRICE,
 }
 
 function ledgerOf(v: unknown): LedgerChoice {
@@ -72,6 +78,7 @@ export function loadSettings(storage: Pick<Storage, 'getItem'> | undefined = glo
     ledger: ledgerOf(r.ledger),
     hostPrice: int(r.hostPrice, DEFAULT_SETTINGS.hostPrice),
     payoutAccount: isAccountId(r.payoutAccount) ? r.payoutAccount : undefined,
+    maxPrice: int(r.maxPrice, DEFAULT_SETTINGS.maxPrice),
   }
 }
 
