@@ -65,7 +65,7 @@ test.describe('hosts earn lumens', () => {
       await h.page.request.get(`/ledger/friendbot?addr=${payee}`)
       payees.push(payee)
       await h.page.getByRole('tab', { name: 'Hosting' }).click()
-      await h.page.getByLabel('XLM per GiB-month (0: free)').fill('2')
+      await h.page.getByLabel('XLM per GiB-month (0: free)').fill('0.5')
       await h.page.getByLabel('Payout account (G…)').fill(payee)
       await h.page.getByRole('button', { name: 'Save price' }).click()
       await expect(h.page.getByTestId('hosting-earnings')).toContainText('Earned: 0 XLM')
