@@ -11,7 +11,9 @@ import type { HostKind } from '../core/placement/index.ts'
 const APP_DISPLAY_MODES = ['standalone', 'minimal-ui', 'window-controls-overlay'] as const
 
 /** 'app' when the page runs in an installed app's window, else 'tab'. */
-export function displayKind(win: Pick<Window, 'matchMedia'> | undefined = typeof window === 'undefined' ? undefined : window): Extract<HostKind, 'tab' | 'app'> {
+export function displayKind(
+  win: Pick<Window, 'matchMedia'> | undefined = typeof window === 'undefined' ? undefined : window,
+): Extract<HostKind, 'tab' | 'app'> {
   if (!win?.matchMedia) return 'tab'
   return APP_DISPLAY_MODES.some((mode) => win.matchMedia(`(display-mode: ${mode})`).matches) ? 'app' : 'tab'
 }
