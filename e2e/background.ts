@@ -10,9 +10,8 @@
  * driven over the DevTools protocol alone does hide it: the page behind gets
  * `visibilitychange` → hidden. A blank page's timers then wake once a second and
  * `Page.setWebLifecycleState('frozen')` freezes it (`freeze`, nothing runs) until `active`
- * (`resume`). A Layr host tab (WebSocket, WebRTC, a Web Lock, IndexedDB), frozen so, got the
- * event and ran on, most likely exempt by those (RawPage.freeze stops it for real); hidden for
- * 60 s, its timers woke once a second (bench network). So host tabs
+ * (`resume`); so does a Layr host tab (WebSocket, WebRTC, a Web Lock, IndexedDB). Hidden for
+ * 60 s, a host tab's timers woke once a second (bench network). So host tabs
  * that must go hidden run in a RawChromium, and are driven with Runtime.evaluate.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -174,25 +173,6 @@ export class RawPage {
   /** `frozen` or `active` (Chromium freezes only hidden pages). */
   async setLifecycle(state: 'frozen' | 'active'): Promise<void> {
     await this.browser.send('Page.setWebLifecycleState', { state }, this.sessionId)
-  }
-
-  /**
-   * Freezes the page as a frozen tab is: its `freeze` event, then none of its JavaScript runs (the
-   * debugger holds its main thread: no timers, no network events handled, which queue up) until
-   * `thaw()`, which lets it run and sends `resume`. Page.setWebLifecycleState('frozen') alone fired
-   * the event but left a host tab running here (Chromium exempts pages that hold a Web Lock or
-   * use WebRTC from freezing), so the debugger does the stopping.
-   */
-  async freeze(): Promise<void> {
-    await this.setLifecycle('frozen')
-    await this.browser.send('Debugger.enable', {}, this.sessionId)
-    await this.browser.send('Debugger.pause', {}, this.sessionId)
-  }
-
-  async thaw(): Promise<void> {
-    await this.browser.send('Debugger.resume', {}, this.sessionId)
-    await this.browser.send('Debugger.disable', {}, this.sessionId)
-    await this.setLifecycle('active')
   }
 }
 
