@@ -124,6 +124,9 @@ test.describe.serial('every view at 1280 and 375 px, light and dark', () => {
     await expect(page.getByRole('progressbar', { name: 'Space used of the quota' })).toBeVisible()
     await expect(page.getByText('Persistent storage')).toBeVisible()
     await expect(page.getByText('Keep this tab open to host')).toBeVisible()
+    // How to keep hosting (a tab: install or pin), and what owners are told of this host.
+    await expect(page.getByTestId('keep-hosting')).toContainText('install Layr as an app (Install in the address bar), or pin this tab')
+    await expect(page.getByTestId('keep-hosting')).toContainText(/Owners see a browser tab with (persistent storage|storage that is not persistent)/)
     await shoot(page, 'hosting')
     // A host's view, with shares in it.
     const host = tabs[0]!.page

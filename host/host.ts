@@ -255,7 +255,7 @@ export async function startHost(config: HostConfig, options: StartHostOptions = 
     if (!certificate && hostNode.certificate()) await writeFileAtomic(certFile, JSON.stringify(hostNode.certificate()))
 
     const peerId = node.peerId.toString()
-    const host = new ShareHost(shares, peerId, config.quota, { records })
+    const host = new ShareHost(shares, peerId, config.quota, { records, describe: () => ({ kind: 'server', persistent: true }) })
     // Requests under way, so that a stop lets them finish.
     const inflight = new Set<Promise<void>>()
     await node.handle(

@@ -79,6 +79,7 @@ function expectSecurityHeaders(reply: Reply): void {
   expect(directives.get('default-src')).toEqual(["'none'"])
   expect(directives.get('script-src')).toEqual(["'self'", "'wasm-unsafe-eval'"])
   expect(directives.get('worker-src')).toEqual(["'self'"])
+  expect(directives.get('manifest-src')).toEqual(["'self'"])
   expect(directives.get('connect-src')).toEqual(["'self'", 'ws:', 'wss:', 'https://horizon-testnet.stellar.org', 'https://friendbot.stellar.org'])
   expect(directives.get('style-src')).toEqual(["'self'"])
   expect(directives.get('img-src')).toEqual(["'self'"])

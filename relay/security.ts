@@ -21,7 +21,10 @@ export function cspDirectives(ledgerOrigins: readonly string[] = DEFAULT_LEDGER_
     // The bundle only: no inline scripts, no eval. WebAssembly compiled from bytes (the
     // Reed-Solomon kernel) needs 'wasm-unsafe-eval', which allows that and nothing else.
     'script-src': ["'self'", "'wasm-unsafe-eval'"],
+    // The encoder's and hasher's Workers, and the service worker that keeps the app shell (src/pwa/).
     'worker-src': ["'self'"],
+    // The web app manifest (public/manifest.webmanifest): default-src 'none' would block it.
+    'manifest-src': ["'self'"],
     // fetch() stays on this origin and the ledgers the relay allows. Relays are dialled over
     // WebSocket, and which relays is the user's choice (Settings) plus the relays that relays
     // announce, so any ws:/wss: host.

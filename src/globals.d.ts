@@ -7,6 +7,8 @@ declare global {
   interface ImportMetaEnv {
     /** True in builds made for tests (`vite build --mode e2e`) and the dev server; false in production (vite.config.ts). */
     readonly LAYR_TEST_HOOKS: boolean
+    /** Builds register the service worker (src/pwa/); the dev server has none. */
+    readonly LAYR_SERVICE_WORKER: boolean
   }
 
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Libp2p } from '@libp2p/interface'
-import { ConnectionKeeper, type KeeperEvent } from './keeper.ts'
+import { ConnectionKeeper, type KeeperEvent, type KeeperOptions } from './keeper.ts'
 
 const R1 = '12D3KooWDbF9oWUYBRYtspgEcBqvFckh68DnbSByfB5wgVhHMBjv'
 const R2 = '12D3KooWQsfKiNUPLkAtHDgsKsvgVYf2gRH6DG8ryXU1n3jFhxxd'
@@ -12,7 +12,16 @@ class FakeNode extends EventTarget {
   readonly peerId = id('12D3KooWSelfSelfSelfSelfSelfSelfSelfSelfSelfSelfSelf')
   readonly up = new Set<string>()
   readonly dials: Array<{ at: number; peer: string; addr: string }> = []
-  connections: Array<{ remotePeer: { toString(): string }; status: string }> = []
+  connections: Array<{ remotePeer: { toString(): string }; status: string; abort(err: Error): void }> = []
+  /** Relays whose connections still look open but carry nothing (the far end went while we were frozen). */
+  readonly zombies = new Set<string>()
+  readonly aborted: string[] = []
+
+  async ping(peer: { toString(): string }, signal: AbortSignal): Promise<number> {
+    if (!this.zombies.has(peer.toString())) return 1
+    await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)))
+    return 0
+  }
 
   async dial(addrs: Array<{ toString(): string }>): Promise<unknown> {
     const text = addrs[0]!.toString()
@@ -20,7 +29,7 @@ class FakeNode extends EventTarget {
     this.dials.push({ at: Date.now(), peer, addr: text })
     await new Promise((r) => setTimeout(r, 1))
     if (!this.up.has(peer)) throw Object.assign(new Error('connection refused'), { name: 'DialError' })
-    this.connections.push({ remotePeer: id(peer), status: 'open' })
+    this.connections.push({ remotePeer: id(peer), status: 'open', abort: (err) => (this.aborted.push(`${peer}: ${err.message}`), this.drop(peer)) })
     this.dispatchEvent(new CustomEvent('peer:connect', { detail: id(peer) }))
     return {}
   }
@@ -138,5 +147,72 @@ describe('ConnectionKeeper', () => {
     keeper2.start()
     await expect(keeper2.whenConnected(AbortSignal.timeout(30))).rejects.toMatchObject({ name: 'TimeoutError' })
     keeper2.stop()
+  })
+
+  describe('after the page was frozen or the machine slept', () => {
+    function wakingKeeper(node: FakeNode, events: KeeperEvent[], extra: Partial<KeeperOptions> = {}): ConnectionKeeper {
+      return new ConnectionKeeper(node as unknown as Libp2p, {
+        resolve: () => [addr(R1), addr(R2, 9001)],
+        minDelayMs: 5,
+        maxDelayMs: 40,
+        checkIntervalMs: 60_000,
+        dialTimeoutMs: 1000,
+        pingTimeoutMs: 50,
+        ping: (peer, signal) => node.ping(peer, signal),
+        onEvent: (e) => events.push(e),
+        ...extra,
+      })
+    }
+
+    it('on a wake, drops the relay connections that no longer answer and redials them at once', async () => {
+      const node = new FakeNode()
+      node.up.add(R1).add(R2)
+      const events: KeeperEvent[] = []
+      let wake: ((reason: string) => void) | undefined
+      let unsubscribed = false
+      const keeper = wakingKeeper(node, events, {
+        wakeSignals: (w) => {
+          wake = w
+          return () => void (unsubscribed = true)
+        },
+      })
+      keeper.start()
+      await keeper.whenConnected(AbortSignal.timeout(1000))
+      await sleep(20)
+      expect(keeper.status.connected.length).toBe(2)
+      const dials = node.dials.length
+      // R1's connection died while we were not running: it still looks open here.
+      node.zombies.add(R1)
+      wake!('resume')
+      await sleep(200)
+      expect(events).toContainEqual({ type: 'woke', reason: 'resume', dead: [R1] })
+      expect(node.aborted).toEqual([expect.stringMatching(new RegExp(`^${R1}: .*stopped answering.*\\(resume\\)`))])
+      // Redialled without waiting for the next check (a minute away), and only R1.
+      expect(node.dials.slice(dials).map((d) => d.peer)).toEqual([R1])
+      expect([...keeper.status.connected].sort()).toEqual([R1, R2].sort())
+      keeper.stop()
+      expect(unsubscribed).toBe(true)
+    })
+
+    it('takes a check that fires far later than due for a wake (nothing ran meanwhile: a frozen page)', async () => {
+      const node = new FakeNode()
+      node.up.add(R1).add(R2)
+      const events: KeeperEvent[] = []
+      const keeper = wakingKeeper(node, events, { checkIntervalMs: 50, clockJumpMs: 150 })
+      keeper.start()
+      await keeper.whenConnected(AbortSignal.timeout(1000))
+      await sleep(120)
+      expect(events.some((e) => e.type === 'woke')).toBe(false) // timers on time: no wake
+      node.zombies.add(R2)
+      // Frozen: this thread runs nothing for 400 ms, so the 50 ms check fires ~350 ms late.
+      const end = Date.now() + 400
+      while (Date.now() < end) {
+        /* frozen */
+      }
+      await sleep(200)
+      expect(events).toContainEqual({ type: 'woke', reason: 'clock', dead: [R2] })
+      expect([...keeper.status.connected].sort()).toEqual([R1, R2].sort())
+      keeper.stop()
+    })
   })
 })

@@ -8,6 +8,14 @@
  * moment its reservation is lost, which races with the reconnect. This keeper never gives up
  * while the node runs; it re-reads the address list every few failed rounds, so a relay that
  * came back with a new address or identity is picked up from a fresh /bootstrap.json.
+ *
+ * A tab that was frozen (Chromium freezes hidden tabs) or a machine that slept runs no code for a
+ * while, and its connections may have died meanwhile without a word reaching it. So the keeper
+ * also wakes up on what says "time passed": the page's `resume` and `visibilitychange` events and
+ * `online` (`wakeSignals`), and a check that fires much later than it was set for (a wall-clock
+ * jump, `clockJumpMs`). It then pings every relay it thinks is connected, drops the connections
+ * that do not answer, and redials at once; the relay reservation, and with it this tab's
+ * /p2p-circuit/webrtc address, comes back with the connection (circuit-relay transport).
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
@@ -16,6 +24,8 @@ export type KeeperEvent =
   | { readonly type: 'connected'; readonly peerId: string; readonly ms: number }
   | { readonly type: 'disconnected'; readonly peerId: string }
   | { readonly type: 'failed'; readonly attempt: number; readonly error: string; readonly retryInMs: number }
+  /** Time passed without us (`reason`: a page event, or `clock` for a late timer); `dead`: the relays whose connections no longer answered. */
+  | { readonly type: 'woke'; readonly reason: string; readonly dead: readonly string[] }
 
 export interface KeeperOptions {
   /** Returns the relays' multiaddrs (each with /p2p/<id>). Called at start and after failed rounds. */
@@ -29,6 +39,17 @@ export interface KeeperOptions {
   readonly checkIntervalMs?: number
   /** Re-resolve the address list every this many failed rounds. */
   readonly resolveEvery?: number
+  /** Checks that an open connection to `peerId` still carries anything (a libp2p ping); rejects when it does not. */
+  ping?(peerId: PeerId, signal: AbortSignal): Promise<unknown>
+  /** Time limit of one such ping (default 5 s). */
+  readonly pingTimeoutMs?: number
+  /**
+   * Subscribes to what tells that time may have passed without us (the page's resume, visibility
+   * and online events); returns the unsubscribe function.
+   */
+  wakeSignals?(wake: (reason: string) => void): () => void
+  /** A check that fires this much later than it was due counts as a wake (default 20 s). */
+  readonly clockJumpMs?: number
   onEvent?(event: KeeperEvent): void
 }
 
@@ -56,7 +77,15 @@ export class ConnectionKeeper {
   #resolved = false
   #failures = 0
   #lastError: string | undefined
+  readonly #ping: KeeperOptions['ping']
+  readonly #pingTimeout: number
+  readonly #wakeSignals: KeeperOptions['wakeSignals']
+  readonly #clockJump: number
+  #unsubscribe: (() => void) | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
+  /** When the scheduled round is due (Date.now()), to see a late timer. */
+  #due = 0
+  #waking: Promise<void> | undefined
   #running = false
   #rerun = false
   #stopped = true
@@ -71,6 +100,10 @@ export class ConnectionKeeper {
     this.#dialTimeout = options.dialTimeoutMs ?? 10_000
     this.#checkInterval = options.checkIntervalMs ?? 10_000
     this.#resolveEvery = options.resolveEvery ?? 3
+    this.#ping = options.ping
+    this.#pingTimeout = options.pingTimeoutMs ?? 5_000
+    this.#wakeSignals = options.wakeSignals
+    this.#clockJump = options.clockJumpMs ?? 20_000
   }
 
   start(): void {
@@ -79,6 +112,7 @@ export class ConnectionKeeper {
     this.#node.addEventListener('peer:disconnect', this.#onDisconnect)
     this.#node.addEventListener('peer:connect', this.#onConnect)
     this.#node.addEventListener('stop', this.#onStop)
+    this.#unsubscribe = this.#wakeSignals?.((reason) => void this.wake(reason))
     this.#schedule(0)
   }
 
@@ -88,7 +122,41 @@ export class ConnectionKeeper {
     this.#node.removeEventListener('peer:disconnect', this.#onDisconnect)
     this.#node.removeEventListener('peer:connect', this.#onConnect)
     this.#node.removeEventListener('stop', this.#onStop)
+    this.#unsubscribe?.()
+    this.#unsubscribe = undefined
     this.#wake()
+  }
+
+  /**
+   * Time may have passed without us (`reason` says what told us): pings the relays that look
+   * connected, closes the connections that do not answer, and runs a round now, so the dead ones
+   * are redialled at once. Wakes that come while one is under way join it.
+   */
+  wake(reason: string): Promise<void> {
+    if (this.#stopped) return Promise.resolve()
+    this.#waking ??= this.#checkConnections(reason).finally(() => (this.#waking = undefined))
+    return this.#waking
+  }
+
+  async #checkConnections(reason: string): Promise<void> {
+    const dead: string[] = []
+    const open = this.#node.getConnections().filter((c) => c.status === 'open' && this.#targets.has(c.remotePeer.toString()))
+    await Promise.all(
+      open.map(async (conn) => {
+        const id = conn.remotePeer.toString()
+        if (!this.#ping) return
+        try {
+          await this.#ping(conn.remotePeer, AbortSignal.timeout(this.#pingTimeout))
+        } catch (err) {
+          if (!dead.includes(id)) dead.push(id)
+          // Abort, not close: a close waits for the other side, which is what stopped answering.
+          conn.abort(new Error(`The connection to relay ${id} stopped answering (${message(err)}) while this page was not running (${reason}).`))
+        }
+      }),
+    )
+    if (this.#stopped) return
+    this.#onEvent?.({ type: 'woke', reason, dead })
+    this.#schedule(0)
   }
 
   get status(): KeeperStatus {
@@ -144,7 +212,13 @@ export class ConnectionKeeper {
   #schedule(ms: number): void {
     if (this.#stopped) return
     clearTimeout(this.#timer)
-    this.#timer = setTimeout(() => void this.#round(), ms)
+    this.#due = Date.now() + ms
+    this.#timer = setTimeout(() => {
+      // Much later than due: the page was frozen, or the machine slept (a hidden tab's throttled
+      // timers are late by a minute at most). The connections may be dead without a word.
+      if (Date.now() - this.#due > this.#clockJump) void this.wake('clock')
+      else void this.#round()
+    }, ms)
   }
 
   async #refresh(): Promise<void> {

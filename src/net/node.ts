@@ -178,6 +178,8 @@ export async function createPeerNode(options: PeerNodeOptions): Promise<PeerNode
       }
       return bootstrap
     },
+    ping: (peer, signal) => node.services.ping.ping(peer, { signal }),
+    ...(typeof document !== 'undefined' ? { wakeSignals: pageWakeSignals } : {}),
     onEvent: options.onRelayEvent,
   })
   keepers.set(node, keeper)
@@ -185,6 +187,28 @@ export async function createPeerNode(options: PeerNodeOptions): Promise<PeerNode
   announceEarly(node)
   recordErrorCloses(node)
   return node
+}
+
+/**
+ * What tells a page that time may have passed without it: `resume` after Chromium froze it,
+ * `visibilitychange` to visible (a hidden tab's timers were throttled), `pageshow` from the
+ * back/forward cache, and `online` after the network came back (ConnectionKeeper.wake).
+ */
+function pageWakeSignals(wake: (reason: string) => void): () => void {
+  const onResume = (): void => wake('resume')
+  const onVisible = (): void => void (document.visibilityState === 'visible' && wake('visible'))
+  const onShow = (e: PageTransitionEvent): void => void (e.persisted && wake('pageshow'))
+  const onOnline = (): void => wake('online')
+  document.addEventListener('resume', onResume)
+  document.addEventListener('visibilitychange', onVisible)
+  window.addEventListener('pageshow', onShow)
+  window.addEventListener('online', onOnline)
+  return () => {
+    document.removeEventListener('resume', onResume)
+    document.removeEventListener('visibilitychange', onVisible)
+    window.removeEventListener('pageshow', onShow)
+    window.removeEventListener('online', onOnline)
+  }
 }
 
 /**

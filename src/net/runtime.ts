@@ -8,6 +8,7 @@ import type * as Net from './index.ts'
 import { fromHex } from '../core/bytes.ts'
 import type { Ledger } from '../ports/ledger.ts'
 import type { HostPricing } from './share/payments.ts'
+import { browserHostDescription } from './self-description.ts'
 
 export type NetModule = typeof Net
 
@@ -123,6 +124,7 @@ const api: LayrNet = {
       ])
       const host = new r.lib.ShareHost(shares, r.node.peerId.toString(), quota, {
         records,
+        describe: browserHostDescription,
         ...(payments && kept ? { payments: { store: kept, ledger: payments.ledger, pricing: payments.pricing } } : {}),
       })
       await r.lib.mountShareHost(r.node, host)

@@ -6,6 +6,8 @@ import type { HostEarnings, HostingStats, Layr } from '../layr/api.ts'
 import { fromStroops, toStroops } from '../pay/amounts.ts'
 import { describeError, type Problem } from './errors.ts'
 import { QUOTA_UNIT, quotaParts, type QuotaUnit } from './forms.ts'
+import { displayKind } from '../net/self-description.ts'
+import { keepHostingHint, type KeepHostingHint } from './keep-hosting.ts'
 
 export class HostingState {
   readonly #layr: Layr
@@ -27,6 +29,11 @@ export class HostingState {
   pricingProblem = $state.raw<Problem | undefined>()
   pricingNotice = $state('')
   earnings = $state.raw<HostEarnings | undefined>()
+
+  /** Whether this page runs as an installed app or in a tab (what its STAT says: src/net/self-description.ts). */
+  kind = $state<'tab' | 'app'>(displayKind())
+  /** How to keep hosting, and what owners see of this host. */
+  readonly keepHosting: KeepHostingHint = $derived(keepHostingHint(this.kind, this.stats?.persisted))
 
   /** Whether this tab hosts now (from the stats). */
   readonly enabled = $derived(this.stats?.enabled ?? false)
@@ -91,6 +98,7 @@ export class HostingState {
   }
 
   async refresh(): Promise<void> {
+    this.kind = displayKind()
     try {
       this.stats = await this.#layr.hosting.stats()
       this.chosen = this.#layr.hosting.enabled

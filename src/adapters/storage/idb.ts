@@ -1,7 +1,8 @@
 /**
  * ShareStore on IndexedDB (idb). Records and bytes live in two object stores, so listing
  * shares never loads their bytes. Writes are batched: puts made within one task go out in
- * one transaction (FINDINGS: 8 puts per transaction write ~2x faster than one each). Every
+ * one transaction (FINDINGS: 8 puts per transaction write ~2x faster than one each), flushed
+ * from the next task without a timer (next-task.ts: hidden tabs throttle timers). Every
  * IndexedDB failure passes through toStoreError, where QuotaExceededError becomes
  * StorageFullError.
  */
@@ -9,6 +10,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import type { ByteRange, ShareRecord, ShareStore, StoreUsage } from '../../ports/share-store.ts'
 import { StorageError, StorageFullError } from '../../ports/share-store.ts'
 import { sliceRange } from './range.ts'
+import { nextTask } from './next-task.ts'
 
 interface HostDB extends DBSchema {
   records: { key: string; value: ShareRecord }
@@ -78,7 +80,7 @@ class IdbShareStore implements ShareStore {
       if (this.#queue.length >= MAX_BATCH) void this.#flush()
       else if (!this.#scheduled) {
         this.#scheduled = true
-        setTimeout(() => void this.#flush(), 0)
+        nextTask(() => void this.#flush())
       }
     })
   }
@@ -88,7 +90,7 @@ class IdbShareStore implements ShareStore {
     const batch = this.#queue.splice(0, MAX_BATCH)
     if (this.#queue.length > 0 && !this.#scheduled) {
       this.#scheduled = true
-      setTimeout(() => void this.#flush(), 0)
+      nextTask(() => void this.#flush())
     }
     if (batch.length === 0) return
     try {

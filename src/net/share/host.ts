@@ -9,7 +9,7 @@ import { Accounting, type HostLimits } from './accounting.ts'
 import type { ShareStore } from '../../ports/share-store.ts'
 import type { RecordStore } from '../../ports/record-store.ts'
 import type { RequestHead, RequestType, ShareRequest, ShareResponse } from './messages.ts'
-import type { Admission, Admitted, Handler, HostCounters, HostParts, RequestContext } from './handlers/types.ts'
+import type { Admission, Admitted, Handler, HostCounters, HostDescription, HostParts, RequestContext } from './handlers/types.ts'
 import { stat } from './handlers/stat.ts'
 import { fetch } from './handlers/fetch.ts'
 import { audit } from './handlers/audit.ts'
@@ -22,7 +22,7 @@ import { reveal } from './handlers/reveal.ts'
 import { HostPayments, type HostPaymentOptions, type HostPricing, type PaymentRefusedError } from './payments.ts'
 import { claimEnd } from '../../core/lease/index.ts'
 
-export type { HostCounters, RequestContext } from './handlers/types.ts'
+export type { HostCounters, HostDescription, RequestContext } from './handlers/types.ts'
 export {
   AUTH_WINDOW_MS,
   deleteMessage,
@@ -61,6 +61,12 @@ export interface HostOptions {
   readonly now?: () => number
   /** Being paid: price, payout account, where accepted escrows are kept, the ledger. Without it the host is free. */
   readonly payments?: HostPaymentOptions
+  /**
+   * What STAT says of how reliable this host is (persistent storage; a tab, an app or a server),
+   * asked at each STAT since it can change while the host runs (a tab granted persistence, a
+   * tab installed as an app). Without it STAT says neither.
+   */
+  readonly describe?: () => HostDescription | Promise<HostDescription>
 }
 
 function refusal(err: unknown): ShareResponse {
@@ -94,6 +100,7 @@ export class ShareHost {
       counters: this.counters,
       now: (this.#now = options.now ?? Date.now),
       exclusive: (key, fn) => this.#exclusive(key, fn),
+      describe: options.describe ?? (() => ({})),
     }
   }
 

@@ -130,6 +130,9 @@ export type ShareResponse =
 /** What a host answers, before any body, to a request that carries one: send it, or the refusal. */
 export type Interim = { readonly status: 'continue' } | Extract<ShareResponse, { message: string }>
 
+/** What STAT's `kind` may say (core/placement's HostKind), in wire order. */
+export const HOST_KINDS: readonly HostKind[] = ['tab', 'app', 'server']
+
 export interface HostStat {
   /** Bytes this host is willing to hold. */
   readonly quota: number
@@ -413,9 +416,14 @@ export function encodeResponse(res: ShareResponse): Encoded {
   }
   const head: Record<string, unknown> = { status: 'ok' }
   if (res.stat) {
-    const { price, account, ...rest } = res.stat
+    const { price, account, persistent, kind, ...rest } = res.stat
     // A price is announced only with the account to pay: a host without one cannot be paid.
-    head.stat = { ...rest, ...(price && account ? { price, account } : {}) }
+    head.stat = {
+      ...rest,
+      ...(price && account ? { price, account } : {}),
+      ...(persistent !== undefined ? { persistent } : {}),
+      ...(kind !== undefined ? { kind } : {}),
+    }
   }
   if (res.claim) head.claim = { hash: res.claim.hash, amount: res.claim.amount, ledger: res.claim.ledger }
   if (res.paths) head.paths = res.paths.map((p) => [...p])
@@ -499,8 +507,8 @@ export function decodeResponseHead(frame: Uint8Array, bodyMax: number): Response
   if (out.record && out.body === undefined) fail('a record without its sealed bytes')
   if (r.stat !== undefined) {
     const s = map(r.stat, 'stat')
-    only(s, ['quota', 'used', 'shares', 'room', 'price', 'account'])
-    const stat: { quota: number; used: number; shares: number; room?: number; price?: number; account?: string } = {
+    only(s, ['quota', 'used', 'shares', 'room', 'price', 'account', 'persistent', 'kind'])
+    const stat: { quota: number; used: number; shares: number; room?: number; price?: number; account?: string; persistent?: boolean; kind?: HostKind } = {
       quota: uint(s.quota, 'stat.quota'),
       used: uint(s.used, 'stat.used'),
       shares: uint(s.shares, 'stat.shares'),
@@ -512,6 +520,14 @@ export function decodeResponseHead(frame: Uint8Array, bodyMax: number): Response
       stat.account = account(s.account, 'stat.account')
     }
     if (stat.price !== undefined && stat.account === undefined) fail('stat.price without the account to pay')
+    if (s.persistent !== undefined) {
+      if (typeof s.persistent !== 'boolean') fail('stat.persistent must be true or false')
+      stat.persistent = s.persistent
+    }
+    if (s.kind !== undefined) {
+      if (typeof s.kind !== 'string' || !(HOST_KINDS as readonly string[]).includes(s.kind)) fail(`stat.kind must be one of ${HOST_KINDS.join(', ')}`)
+      stat.kind = s.kind as HostKind
+    }
     out.stat = stat
   }
   return out

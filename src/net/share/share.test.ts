@@ -89,6 +89,34 @@ describe('share protocol messages', () => {
     expect(() => decodeResponse({ head: encode({ status: 'exploded', message: 'x' }) })).toThrow(expect.objectContaining({ name: 'ProtocolError' }))
   })
 
+  it('STAT carries what the host says of its reliability: persistent storage, and a tab, an app or a server', () => {
+    for (const stat of [
+      { quota: 1, used: 0, shares: 0, persistent: true, kind: 'tab' },
+      { quota: 1, used: 0, shares: 0, persistent: false, kind: 'app' },
+      { quota: 1, used: 0, shares: 0, room: 1, kind: 'server' },
+      { quota: 1, used: 0, shares: 0, persistent: true },
+    ] as const) {
+      const res = { status: 'ok', stat } as const
+      expect(decodeResponse(encodeResponse(res))).toEqual(res)
+    }
+  })
+
+  const badStats: [string, Record<string, unknown>][] = [
+    ['persistent as a number', { persistent: 1 }],
+    ['persistent as text', { persistent: 'yes' }],
+    ['persistent as null', { persistent: null }],
+    ['an unknown kind', { kind: 'phone' }],
+    ['a kind in capitals', { kind: 'Tab' }],
+    ['a kind as a number', { kind: 0 }],
+    ['a kind as a list', { kind: ['tab'] }],
+    ['an over-long kind', { kind: 'tab'.repeat(1000) }],
+  ]
+  it.each(badStats)('refuses a STAT with %s', (_label, extra) => {
+    expect(() => decodeResponse({ head: encode({ status: 'ok', stat: { quota: 1, used: 0, shares: 0, ...extra } }) })).toThrow(
+      expect.objectContaining({ name: 'ProtocolError', message: expect.stringMatching(/stat\.(persistent|kind)/) }),
+    )
+  })
+
   it('refuses unknown fields in answers, too', () => {
     for (const head of [
       { status: 'ok', extra: 1 },
@@ -113,6 +141,27 @@ describe('share protocol messages', () => {
 })
 
 describe('ShareHost', () => {
+  it('says in STAT what its description says, asked afresh each time, and leaves out one that fails', async () => {
+    let description: { persistent?: boolean; kind?: 'tab' | 'app' | 'server' } = { persistent: false, kind: 'tab' }
+    let broken = false
+    const { host } = await setup(10 * LEAF_SIZE, {
+      describe: async () => {
+        if (broken) throw new Error('navigator.storage went away')
+        return description
+      },
+    })
+    const stat = async () => {
+      const res = await host.serve({ type: 'stat' })
+      return res.status === 'ok' ? res.stat : undefined
+    }
+    expect(await stat()).toMatchObject({ persistent: false, kind: 'tab' })
+    description = { persistent: true, kind: 'app' }
+    expect(await stat()).toMatchObject({ persistent: true, kind: 'app' })
+    broken = true
+    const plain = await stat()
+    expect(plain).toEqual({ quota: 10 * LEAF_SIZE, used: 0, shares: 0, room: 10 * LEAF_SIZE })
+  })
+
   it('stores, serves (whole and ranges), reports stat, and deletes on the owner’s signature', async () => {
     const { owner, host } = await setup()
     const s = await share(2)

@@ -9,6 +9,7 @@ import type { RecordStore } from '../../../ports/record-store.ts'
 import type { Accounting, Reservation } from '../accounting.ts'
 import type { HostPayments } from '../payments.ts'
 import type { Interim, RequestHead, RequestType, ShareRequest, ShareResponse } from '../messages.ts'
+import type { HostKind } from '../../../core/placement/index.ts'
 
 export interface HostCounters {
   stored: number
@@ -37,6 +38,14 @@ export interface HostParts {
   readonly now: () => number
   /** Runs `fn` alone for one share key (stores and deletes of one share do not interleave). */
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>
+  /** What this host says of its reliability in STAT (HostOptions.describe). */
+  describe(): HostDescription | Promise<HostDescription>
+}
+
+/** How reliable a host says it is: STAT's `persistent` and `kind`. */
+export interface HostDescription {
+  readonly persistent?: boolean
+  readonly kind?: HostKind
 }
 
 /** Who sent the request. */
