@@ -17,7 +17,7 @@
  *   processes, over loopback WebSockets, with the real DHT and share protocol: lookup latency and
  *   hops, placement balance, backup and restore success, memory per peer (bench/scale.ts).
  *   LAYR_BENCH_STEPS (25,50,100), LAYR_BENCH_WORKERS (4), LAYR_BENCH_LOOKUPS,
- *   LAYR_BENCH_SHARES_PER_PEER, LAYR_BENCH_STEP_S (300), LAYR_BENCH_TOTAL_S (1200), LAYR_BENCH_VERBOSE=1.
+ *   LAYR_BENCH_SHARES_PER_PEER, LAYR_BENCH_PHASE_S (1), LAYR_BENCH_TOTAL_S (1200), LAYR_BENCH_VERBOSE=1.
  */
 import { build } from 'vite'
 import { chromium, type Browser, type Page } from '@playwright/test'

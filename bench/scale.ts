@@ -27,13 +27,15 @@
  * - memory per peer: the growth of the peer processes' RSS and heap since before their first
  *   peer, divided by their peers (after a GC).
  *
- * Every step is bounded: each lookup, backup and restore has a time limit, and a step that runs
- * past LAYR_BENCH_STEP_S (300) skips what is left of it and counts what it skipped as failed
- * (`skipped` says how many); no step starts after LAYR_BENCH_TOTAL_S (1200) from the start.
+ * Every step is bounded: each join, lookup, backup and restore has a time limit, and each phase
+ * of a step has a budget (lookups 60 s, backups 150 s, restores 120 s: LAYR_BENCH_PHASE_S scales
+ * them); a phase past its budget skips what is left of it, skipped backups and restores count as
+ * failed (`…_skipped` says how many), and no step starts after LAYR_BENCH_TOTAL_S (1200) from the
+ * start. On 2 cores shared with other work, lookups slow down first (seconds each at 50 peers).
  *
  * Knobs: LAYR_BENCH_STEPS (25,50,100), LAYR_BENCH_WORKERS (4), LAYR_BENCH_CONNECTIONS (48 per
  * peer), LAYR_BENCH_LOOKUPS (60 per step), LAYR_BENCH_SHARES_PER_PEER (8: files are sized so that a
- * step places about this many shares per host), LAYR_BENCH_STEP_S, LAYR_BENCH_TOTAL_S,
+ * step places about this many shares per host), LAYR_BENCH_PHASE_S (1), LAYR_BENCH_TOTAL_S,
  * LAYR_BENCH_VERBOSE=1.
  */
 import { fork, type ChildProcess } from 'node:child_process'
@@ -117,7 +119,12 @@ export async function scale(print: (f: Figure) => void): Promise<void> {
   const workerCount = Math.max(1, Number(process.env.LAYR_BENCH_WORKERS ?? 4))
   const lookups = Number(process.env.LAYR_BENCH_LOOKUPS ?? 60)
   const perPeer = Number(process.env.LAYR_BENCH_SHARES_PER_PEER ?? 8)
-  const stepS = Number(process.env.LAYR_BENCH_STEP_S ?? 300)
+  const phase = Number(process.env.LAYR_BENCH_PHASE_S ?? 1)
+  /** A phase's deadline, `seconds` (scaled) from now: `late()` says when it has passed. */
+  const budget = (seconds: number): (() => boolean) => {
+    const end = performance.now() + seconds * phase * 1000
+    return () => performance.now() > end
+  }
   const totalS = Number(process.env.LAYR_BENCH_TOTAL_S ?? 1200)
   const verbose = !!process.env.LAYR_BENCH_VERBOSE
   const say = (m: string): void => void (verbose && console.error(`scale: ${m}`))
@@ -152,8 +159,6 @@ export async function scale(print: (f: Figure) => void): Promise<void> {
         continue
       }
       const t0 = performance.now()
-      const deadline = t0 + stepS * 1000
-      const late = (): boolean => performance.now() > deadline
       // Join: the new peers, spread over the processes, each process starting a few at a time.
       const have = where.size
       const adds = workers.map(() => 0)
@@ -193,6 +198,7 @@ export async function scale(print: (f: Figure) => void): Promise<void> {
       const everyone = [...peers, ownerId, relay.peerId].map((id) => ({ id, kadId: kadIdOf(id) }))
       const results: Array<LookupResult & { exact: boolean }> = []
       let lookupsSkipped = 0
+      let late = budget(60)
       for (let i = 0; i < lookups; i++) {
         if (late()) {
           lookupsSkipped = lookups - i
@@ -238,6 +244,7 @@ export async function scale(print: (f: Figure) => void): Promise<void> {
       let backupsOk = 0
       let backupsSkipped = 0
       const b0 = performance.now()
+      late = budget(150)
       while (placed < segments) {
         const segs = Math.min(segments - placed, 1 + Math.floor(Math.random() * 8))
         placed += segs
@@ -284,6 +291,7 @@ export async function scale(print: (f: Figure) => void): Promise<void> {
       let restored = 0
       let restoresSkipped = 0
       const r0 = performance.now()
+      late = budget(120)
       for (const f of files) {
         if (late()) {
           restoresSkipped++
