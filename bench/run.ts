@@ -14,10 +14,11 @@
  *   once a month (bench/durability.ts states the model; bench/durability-bench.ts the sweeps).
  *   LAYR_BENCH_SCALE (file counts ×, 1), LAYR_BENCH_WORKERS (the cores), LAYR_BENCH_VERBOSE=1,
  *   LAYR_BENCH_EXPERIMENTS=1 (scheduler and code variants too).
- * - scale: a relay and 25, 50, then 100 Node peers in this process over loopback WebSockets, with
- *   the real DHT and share protocol: lookup latency and hops, placement balance, backup and restore
- *   success, memory per peer (bench/scale.ts). LAYR_BENCH_STEPS (25,50,100), LAYR_BENCH_LOOKUPS,
- *   LAYR_BENCH_SHARES_PER_PEER, LAYR_BENCH_VERBOSE=1.
+ * - scale: a relay and an owner in this process, and 25, 50, then 100 Node peers spread over child
+ *   processes, over loopback WebSockets, with the real DHT and share protocol: lookup latency and
+ *   hops, placement balance, backup and restore success, memory per peer (bench/scale.ts).
+ *   LAYR_BENCH_STEPS (25,50,100), LAYR_BENCH_WORKERS (4), LAYR_BENCH_LOOKUPS,
+ *   LAYR_BENCH_SHARES_PER_PEER, LAYR_BENCH_PHASE_S (1), LAYR_BENCH_TOTAL_S (1200), LAYR_BENCH_VERBOSE=1.
  */
 import { build } from 'vite'
 import { chromium, type Browser, type Page } from '@playwright/test'

@@ -235,7 +235,7 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
   const layout = planSegments(file.size, policy.k, options.shareSize ?? DEFAULT_SHARE_SIZE)
   const shareSizes = Array.from({ length: layout.count }, (_, i) => segmentSpec(layout, i).shareSize)
   const target = crypto.getRandomValues(new Uint8Array(32))
-  let plan = resume ? resumedPlan(resume.plan, shareSizes) : planUpload({ shareSizes, n: policy.n, hosts, target, spares })
+  let plan = resume ? resumedPlan(resume.plan, shareSizes) : planUpload({ shareSizes, n: policy.n, hosts, target, spares, preference })
   const identity = resume?.identity ?? (await newFileIdentity(vault))
   // Hosts that charge and were not paid take no share: they would refuse it.
   const unpaid = new Set(resume ? [] : hosts.filter(charges).map((h) => h.peerId))
@@ -260,7 +260,7 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
             : 'Every host found charges for storage, and you chose free hosts only. Wait for hosts that store for free, or pay these.',
         )
       }
-      plan = planUpload({ shareSizes, n: policy.n, hosts, target, spares })
+      plan = planUpload({ shareSizes, n: policy.n, hosts, target, spares, preference })
     } else {
       const taken = plan.hosts.filter((h) => unpaid.has(h) && !paid.refused.includes(h))
       for (const h of taken) unpaid.delete(h)

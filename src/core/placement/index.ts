@@ -1,9 +1,11 @@
 /**
  * Placement: which host holds which share. An upload is planned whole before any share leaves
- * (plan.ts): hosts ranked by XOR distance of their Kademlia id from the file's key, every
- * segment's n shares on n distinct hosts whenever there are n, loads even, and spares held in
- * reserve. When there are fewer hosts than shares the plan says so (`reduced`): it never doubles
- * up while a distinct host has room. Pure: hosts come in as ids, Kademlia ids and free space.
+ * (plan.ts): hosts ranked (rank.ts) among the nearest by XOR distance of their Kademlia id from
+ * the file's key, the less loaded, steadier and preferred first, within the owner's price limit;
+ * every segment's n shares on n distinct hosts whenever there are n, loads even, and spares held
+ * in reserve. When there are fewer hosts than shares the plan says so (`reduced`): it never
+ * doubles up while a distinct host has room. Pure: hosts come in as ids, Kademlia ids and what
+ * their STAT said (room, load, price, persistence, kind).
  */
 export interface Candidate {
   readonly peerId: string
@@ -37,4 +39,5 @@ export function compareDistance(target: Uint8Array, a: Uint8Array, b: Uint8Array
   return 0
 }
 
+export { CHOICES, PREFERENCE_WEIGHT, STEADY_WEIGHT, costOf, loadOf, rankHosts, steadinessOf, type RankInput } from './rank.ts'
 export { MAX_PLAN_HOSTS, maxSharesPerHost, planUpload, type PlanInput, type UploadPlan } from './plan.ts'

@@ -3,15 +3,17 @@
  * and which hosts stand by as spares. Knowing the hosts up front is what lets one wallet
  * signature pay them all, and what makes the upload's load even.
  *
- * Hosts are taken in XOR order of their Kademlia id from the file's key (so different files
- * start at different hosts), as few as can hold the file but at least n when there are that
- * many. Each share goes to the host with the fewest shares of its segment, then the least
+ * Hosts are taken in the order of rank.ts (the nearest by XOR distance from the file's key, so
+ * different files start at different hosts; among those the less loaded, steadier, preferred
+ * ones; hosts over the owner's price limit only when fewer than n are within it), as few as can
+ * hold the file but at least n when there are that many. Each share goes to the host with the fewest shares of its segment, then the least
  * loaded, then the nearest counting from a start that moves with the segment: the n shares of a segment land on n distinct hosts whenever there
  * are n, loads stay even, and data shares (the ones a restore asks for first) rotate over all
  * hosts instead of piling on the closest. With fewer hosts than n the plan says so (`reduced`)
  * and doubles up as evenly as it can. Pure: no I/O.
  */
-import { compareDistance, type Candidate } from './index.ts'
+import type { Candidate } from './index.ts'
+import { rankHosts } from './rank.ts'
 
 export interface PlanInput {
   /** Each segment's share size, in order. */
@@ -23,14 +25,18 @@ export interface PlanInput {
   readonly target: Uint8Array
   /** Hosts held in reserve for a planned host that fails (default 2). */
   readonly spares?: number
+  /** The owner's price limit, stroops per GiB-month (free hosts: 0); absent: no limit. */
+  readonly maxPrice?: number
+  /** 0 to 1: how much the owner wants a host (its online and audit score); default 1 for all. */
+  readonly preference?: (peerId: string) => number
 }
 
 export interface UploadPlan {
-  /** The hosts that take shares, nearest first. */
+  /** The hosts that take shares, best first (rank.ts). */
   readonly hosts: readonly string[]
   /** [segment][share index] → host. */
   readonly assignments: readonly (readonly string[])[]
-  /** Hosts in reserve, nearest first. */
+  /** Hosts in reserve, best first. */
   readonly spares: readonly string[]
   /** Bytes each planned host takes. */
   readonly load: ReadonlyMap<string, number>
@@ -71,16 +77,21 @@ function assign(shareSizes: readonly number[], n: number, hosts: readonly string
   return { assignments, load }
 }
 
-/** Hosts a plan considers at most (the nearest), which bounds its work. */
+/** Hosts a plan considers at most (the first in rank order), which bounds its work. */
 export const MAX_PLAN_HOSTS = 64
 
 /** The plan, or undefined when the hosts together cannot hold the file. */
 export function planUpload(input: PlanInput): UploadPlan | undefined {
   const { shareSizes, n } = input
-  const ranked = [...input.hosts]
-    .filter((h) => h.free > 0)
-    .sort((a, b) => compareDistance(input.target, a.kadId, b.kadId))
-    .slice(0, MAX_PLAN_HOSTS)
+  const spareCount = input.spares ?? 2
+  const ranked = rankHosts({
+    hosts: input.hosts,
+    target: input.target,
+    n,
+    want: n + spareCount,
+    ...(input.maxPrice !== undefined ? { maxPrice: input.maxPrice } : {}),
+    ...(input.preference ? { preference: input.preference } : {}),
+  }).slice(0, MAX_PLAN_HOSTS)
   const free = new Map(ranked.map((h) => [h.peerId, h.free]))
   // Grow the set of hosts until every host's part fits its room; a host whose part does not fit
   // even then is left out (it has too little room for this file) and the rest are tried again.
@@ -91,7 +102,7 @@ export function planUpload(input: PlanInput): UploadPlan | undefined {
       const chosen = pool.slice(0, m)
       const { assignments, load } = assign(shareSizes, n, chosen)
       if ([...load].every(([h, bytes]) => bytes <= free.get(h)!)) {
-        const spares = pool.slice(m, m + (input.spares ?? 2))
+        const spares = pool.slice(m, m + spareCount)
         return { hosts: chosen, assignments, spares, load, reduced: maxSharesPerHost({ assignments }) > 1 }
       }
     }
