@@ -19,7 +19,7 @@ import { STROOPS_PER_XLM } from '../pay/amounts.ts'
 import { AUDIT_WINDOWS } from '../pay/owner.ts'
 import type { PaymentQuote } from '../transfer/pay.ts'
 
-const PRICE = 50_000_000 // 5 XLM per GiB-month
+const PRICE = 5_000_000 // 0.5 XLM per GiB-month, within the owner's default limit of 1 XLM
 const DAY = 86_400_000
 
 /** A wallet that signs with a key in this test (the e2e tests use the real Freighter protocol). */

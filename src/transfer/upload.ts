@@ -214,10 +214,7 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
   const preference = options.preference ?? (() => 1)
   const usable = found.filter((h) => preference(h.peerId) > 0)
   const preferred = usable.filter((h) => preference(h.peerId) >= PREFERRED)
-  const preferredHosts = preferred.length >= policy.n + spares ? preferred : usable
-  // Hosts above the owner's price limit only when there are too few others.
-  const affordable = preferredHosts.filter((h) => !charges(h) || (h.price ?? 0) <= (options.maxPrice ?? Infinity))
-  let hosts = affordable.length >= policy.n + spares ? affordable : preferredHosts
+  let hosts = preferred.length >= policy.n + spares ? preferred : usable
   if (!options.pay && !resume && hosts.some(charges)) {
     onProgress?.({ type: 'pay:skipped', hosts: hosts.filter(charges).length, reason: 'no-wallet' })
     hosts = hosts.filter((h) => !charges(h))
@@ -235,7 +232,9 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
   const layout = planSegments(file.size, policy.k, options.shareSize ?? DEFAULT_SHARE_SIZE)
   const shareSizes = Array.from({ length: layout.count }, (_, i) => segmentSpec(layout, i).shareSize)
   const target = crypto.getRandomValues(new Uint8Array(32))
-  let plan = resume ? resumedPlan(resume.plan, shareSizes) : planUpload({ shareSizes, n: policy.n, hosts, target, spares, preference })
+  let plan = resume
+    ? resumedPlan(resume.plan, shareSizes)
+    : planUpload({ shareSizes, n: policy.n, hosts, target, spares, preference, ...(options.maxPrice !== undefined ? { maxPrice: options.maxPrice } : {}) })
   const identity = resume?.identity ?? (await newFileIdentity(vault))
   // Hosts that charge and were not paid take no share: they would refuse it.
   const unpaid = new Set(resume ? [] : hosts.filter(charges).map((h) => h.peerId))
@@ -260,7 +259,15 @@ export async function backupFile(net: PeerNetwork, vault: Vault, file: BlobLike,
             : 'Every host found charges for storage, and you chose free hosts only. Wait for hosts that store for free, or pay these.',
         )
       }
-      plan = planUpload({ shareSizes, n: policy.n, hosts, target, spares, preference })
+      plan = planUpload({
+        shareSizes,
+        n: policy.n,
+        hosts,
+        target,
+        spares,
+        preference,
+        ...(options.maxPrice !== undefined ? { maxPrice: options.maxPrice } : {}),
+      })
     } else {
       const taken = plan.hosts.filter((h) => unpaid.has(h) && !paid.refused.includes(h))
       for (const h of taken) unpaid.delete(h)
