@@ -18,7 +18,8 @@ import { RECORD_LIMITS, type ManifestRecord } from '../../core/records/index.ts'
 import { MAX_RENEW_KEYS } from '../../core/lease/index.ts'
 import { checkCborBounds, type CborBounds } from './cbor-bounds.ts'
 import { ProtocolError } from './errors.ts'
-import type { OwnerAuth } from './auth.ts'
+import type { OwnerAuth, SignedAuth } from './auth.ts'
+import { CapabilityError, parseDelegation, delegationFields } from '../../core/repair/capability.ts'
 import { isAccountId } from '../../pay/strkey.ts'
 import type { HostKind } from '../../core/placement/index.ts'
 import type { RecordEntry } from '../../ports/record-store.ts'
@@ -56,13 +57,14 @@ export interface ByteRange {
 
 export type ShareRequest =
   /** `lease`: the term (ms) the owner asks the host to keep it for (core/lease), signed with the store. */
-  | ({ readonly type: 'store'; readonly key: Uint8Array; readonly root: Uint8Array; readonly lease: number; readonly bytes: Uint8Array } & OwnerAuth)
+  | ({ readonly type: 'store'; readonly key: Uint8Array; readonly root: Uint8Array; readonly lease: number; readonly bytes: Uint8Array } & SignedAuth)
   /** Extend the owner's leases on up to MAX_RENEW_KEYS shares to `lease` from now; answered with `leases`. */
-  | ({ readonly type: 'renew'; readonly keys: readonly Uint8Array[]; readonly lease: number } & OwnerAuth)
+  | ({ readonly type: 'renew'; readonly keys: readonly Uint8Array[]; readonly lease: number } & SignedAuth)
   | { readonly type: 'fetch'; readonly key: Uint8Array; readonly range?: ByteRange }
   /** Prove the share is held: the leaves `nonce` draws (core/audit), `leaves` of them, with their Merkle paths. */
   | { readonly type: 'audit'; readonly key: Uint8Array; readonly nonce: Uint8Array; readonly leaves: number }
-  | ({ readonly type: 'delete'; readonly key: Uint8Array } & OwnerAuth)
+  /** A delete carrying a repair delegation is decoded, and refused by the host (a delegation cannot delete). */
+  | ({ readonly type: 'delete'; readonly key: Uint8Array } & SignedAuth)
   | { readonly type: 'stat' }
   | { readonly type: 'record-put'; readonly record: ManifestRecord }
   | ({ readonly type: 'record-list' } & OwnerAuth)
@@ -236,6 +238,17 @@ function auth(r: Rec): OwnerAuth {
   return { owner: bytes(r.owner, 'owner', 32, 32), time: uint(r.time, 'time'), signature: bytes(r.signature, 'signature', 64, 64) }
 }
 
+/** The owner's signature, or a delegate's with its delegation (store, renew; delete, to refuse it). */
+function signedAuth(r: Rec): SignedAuth {
+  if (r.delegation === undefined) return auth(r)
+  try {
+    return { ...auth(r), delegation: parseDelegation(r.delegation) }
+  } catch (err) {
+    if (err instanceof CapabilityError) fail(err.message.replace(/\.$/, ''))
+    throw err
+  }
+}
+
 function recordHead(v: unknown): Omit<ManifestRecord, 'sealed'> {
   const r = map(v, 'record')
   only(r, ['owner', 'fileId', 'revision', 'signature'])
@@ -272,8 +285,9 @@ function withoutSealed(r: ManifestRecord): Omit<ManifestRecord, 'sealed'> {
   return { owner: r.owner, fileId: r.fileId, revision: r.revision, signature: r.signature }
 }
 
-function authFields(a: OwnerAuth): OwnerAuth {
-  return { owner: a.owner, time: a.time, signature: a.signature }
+function authFields(a: SignedAuth): SignedAuth {
+  const base = { owner: a.owner, time: a.time, signature: a.signature }
+  return a.delegation ? { ...base, delegation: delegationFields(a.delegation) } : base
 }
 
 export function encodeRequest(req: ShareRequest): Encoded {
@@ -311,20 +325,20 @@ export function decodeRequestHead(frame: Uint8Array): RequestHead {
   if (r.type !== 'offer' && frame.length > HEADER_LIMITS.request) fail(`a ${frame.length}-byte header, over the ${HEADER_LIMITS.request}-byte limit`)
   switch (r.type) {
     case 'store':
-      only(r, ['type', 'key', 'root', 'lease', 'owner', 'time', 'signature', 'body'])
+      only(r, ['type', 'key', 'root', 'lease', 'owner', 'time', 'signature', 'delegation', 'body'])
       return {
         type: 'store',
         key: bytes(r.key, 'key', 32, 32),
         root: bytes(r.root, 'root', 32, 32),
         lease: uint(r.lease, 'lease'),
-        ...auth(r),
+        ...signedAuth(r),
         body: uint(r.body, 'body', MAX_SHARE_SIZE),
       }
     case 'renew': {
-      only(r, ['type', 'keys', 'lease', 'owner', 'time', 'signature'])
+      only(r, ['type', 'keys', 'lease', 'owner', 'time', 'signature', 'delegation'])
       if (!Array.isArray(r.keys) || r.keys.length < 1 || r.keys.length > MAX_RENEW_KEYS) fail(`keys must be a list of 1 to ${MAX_RENEW_KEYS}`)
       const keys = r.keys.map((k) => bytes(k, 'key', 32, 32))
-      return { type: 'renew', keys, lease: uint(r.lease, 'lease'), ...auth(r) }
+      return { type: 'renew', keys, lease: uint(r.lease, 'lease'), ...signedAuth(r) }
     }
     case 'fetch': {
       only(r, ['type', 'key', 'range'])
@@ -347,8 +361,8 @@ export function decodeRequestHead(frame: Uint8Array): RequestHead {
         leaves: positive(r.leaves, 'leaves', MAX_AUDIT_LEAVES),
       }
     case 'delete':
-      only(r, ['type', 'key', 'owner', 'time', 'signature'])
-      return { type: 'delete', key: bytes(r.key, 'key', 32, 32), ...auth(r) }
+      only(r, ['type', 'key', 'owner', 'time', 'signature', 'delegation'])
+      return { type: 'delete', key: bytes(r.key, 'key', 32, 32), ...signedAuth(r) }
     case 'stat':
       only(r, ['type'])
       return { type: 'stat' }
