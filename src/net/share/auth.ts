@@ -19,6 +19,9 @@ const RENEW = utf8('layr/v2/renew\0')
 const DELETE = utf8('layr/v2/delete\0')
 const READ_RECORDS = utf8('layr/v2/read-records\0')
 const OFFER = utf8('layr/v2/offer\0')
+const DELEGATE = utf8('layr/v2/delegate\0')
+const UNDELEGATE = utf8('layr/v2/undelegate\0')
+const READ_REPAIRS = utf8('layr/v2/read-repairs\0')
 
 function u64(n: number): Uint8Array {
   const b = new Uint8Array(8)
@@ -44,6 +47,33 @@ export function deleteMessage(key: Uint8Array, time: number, host: string): Uint
 /** context ‖ owner (32) ‖ time (u64 ms) ‖ host peer id (UTF-8): lets a host list and serve the owner's records. */
 export function readRecordsMessage(owner: Uint8Array, time: number, host: string): Uint8Array {
   return concat(READ_RECORDS, owner, u64(time), utf8(host))
+}
+
+/** context ‖ SHA-256(capability) ‖ time (u64 ms) ‖ host peer id (UTF-8): the owner grants this host repair. */
+export function delegateMessage(capability: Uint8Array, time: number, host: string): Uint8Array {
+  return concat(DELEGATE, sha256(capability), u64(time), utf8(host))
+}
+
+/** context ‖ owner (32) ‖ time (u64 ms) ‖ host peer id (UTF-8): the owner withdraws its grant. */
+export function undelegateMessage(owner: Uint8Array, time: number, host: string): Uint8Array {
+  return concat(UNDELEGATE, owner, u64(time), utf8(host))
+}
+
+/** context ‖ owner (32) ‖ time (u64 ms) ‖ host peer id (UTF-8): the owner reads the holders updates made for it. */
+export function readRepairsMessage(owner: Uint8Array, time: number, host: string): Uint8Array {
+  return concat(READ_REPAIRS, owner, u64(time), utf8(host))
+}
+
+export function signDelegate(vault: Vault, capability: Uint8Array, host: string, now = Date.now()): OwnerAuth {
+  return { owner: vault.ownerPublicKey, time: now, signature: vault.sign(delegateMessage(capability, now, host)) }
+}
+
+export function signUndelegate(vault: Vault, host: string, now = Date.now()): OwnerAuth {
+  return { owner: vault.ownerPublicKey, time: now, signature: vault.sign(undelegateMessage(vault.ownerPublicKey, now, host)) }
+}
+
+export function signReadRepairs(vault: Vault, host: string, now = Date.now()): OwnerAuth {
+  return { owner: vault.ownerPublicKey, time: now, signature: vault.sign(readRepairsMessage(vault.ownerPublicKey, now, host)) }
 }
 
 /** The escrow an offer hands a host: its account and its unsigned claims and refund (base64 XDR). */

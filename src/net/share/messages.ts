@@ -19,7 +19,8 @@ import { MAX_RENEW_KEYS } from '../../core/lease/index.ts'
 import { checkCborBounds, type CborBounds } from './cbor-bounds.ts'
 import { ProtocolError } from './errors.ts'
 import type { OwnerAuth, SignedAuth } from './auth.ts'
-import { CapabilityError, parseDelegation, delegationFields } from '../../core/repair/capability.ts'
+import { CapabilityError, MAX_CAPABILITY_BYTES, parseDelegation, delegationFields } from '../../core/repair/capability.ts'
+import { MAX_UPDATES_BYTES } from '../../core/repair/holders-update.ts'
 import { isAccountId } from '../../pay/strkey.ts'
 import type { HostKind } from '../../core/placement/index.ts'
 import type { RecordEntry } from '../../ports/record-store.ts'
@@ -77,14 +78,25 @@ export type ShareRequest =
   | ({ readonly type: 'offer'; readonly account: string; readonly claims: readonly string[]; readonly refund: string } & OwnerAuth)
   /** The nonce of window `window` of escrow `account`, and the share it locks: the host computes r and claims. */
   | { readonly type: 'reveal'; readonly account: string; readonly window: number; readonly nonce: Uint8Array; readonly key: Uint8Array }
+  /**
+   * The owner grants this host repair of its files (or replaces its grant): `capability` is an
+   * encoded repair capability (core/repair/capability.ts), sent as the body; signed by the owner
+   * for this host over its SHA-256. Only hosts that repair for others take it.
+   */
+  | ({ readonly type: 'delegate'; readonly capability: Uint8Array } & OwnerAuth)
+  /** The owner withdraws its grant: the host forgets the capability and its updates. */
+  | ({ readonly type: 'undelegate' } & OwnerAuth)
+  /** The owner asks for the holders updates the host made under its grant; answered with a body (core/repair/holders-update.ts). */
+  | ({ readonly type: 'repairs' } & OwnerAuth)
 
 export type RequestType = ShareRequest['type']
 
 /** A request as its header frame carries it: the data it will send is only announced (`body`). */
 export type RequestHead =
   | (Omit<Extract<ShareRequest, { type: 'store' }>, 'bytes'> & { readonly body: number })
+  | (Omit<Extract<ShareRequest, { type: 'delegate' }>, 'capability'> & { readonly body: number })
   | { readonly type: 'record-put'; readonly record: Omit<ManifestRecord, 'sealed'>; readonly body: number }
-  | Exclude<ShareRequest, { type: 'store' } | { type: 'record-put' }>
+  | Exclude<ShareRequest, { type: 'store' } | { type: 'record-put' } | { type: 'delegate' }>
 
 export type ErrorStatus =
   | 'not-found'
@@ -317,6 +329,11 @@ export function encodeRequest(req: ShareRequest): Encoded {
       return { head: encode({ type: 'offer', account: req.account, claims: [...req.claims], refund: req.refund, ...authFields(req) }) }
     case 'reveal':
       return { head: encode({ type: 'reveal', account: req.account, window: req.window, nonce: req.nonce, key: req.key }) }
+    case 'delegate':
+      return { head: encode({ type: 'delegate', ...authFields(req), body: req.capability.length }), body: req.capability }
+    case 'undelegate':
+    case 'repairs':
+      return { head: encode({ type: req.type, ...authFields(req) }) }
   }
 }
 
@@ -390,6 +407,13 @@ export function decodeRequestHead(frame: Uint8Array): RequestHead {
         nonce: bytes(r.nonce, 'nonce', 32, 32),
         key: bytes(r.key, 'key', 32, 32),
       }
+    case 'delegate':
+      only(r, ['type', 'owner', 'time', 'signature', 'body'])
+      return { type: 'delegate', ...auth(r), body: positive(r.body, 'body', MAX_CAPABILITY_BYTES) }
+    case 'undelegate':
+    case 'repairs':
+      only(r, ['type', 'owner', 'time', 'signature'])
+      return { type: r.type, ...auth(r) }
     default:
       return fail(`unknown request type "${String(r.type)}"`)
   }
@@ -397,11 +421,16 @@ export function decodeRequestHead(frame: Uint8Array): RequestHead {
 
 /** The length of the body a request announced, or undefined when it carries none. */
 export function requestBodyLength(head: RequestHead): number | undefined {
-  return head.type === 'store' || head.type === 'record-put' ? head.body : undefined
+  return head.type === 'store' || head.type === 'record-put' || head.type === 'delegate' ? head.body : undefined
 }
 
 /** The whole request, once its announced body has arrived. */
 export function withRequestBody(head: RequestHead, body: Uint8Array | undefined): ShareRequest {
+  if (head.type === 'delegate') {
+    if (!body || body.length !== head.body) fail(`a body of ${body?.length ?? 0} bytes where the header announced ${head.body}`)
+    const { body: _, ...rest } = head
+    return { ...rest, capability: body }
+  }
   if (head.type === 'store' || head.type === 'record-put') {
     if (!body || body.length !== head.body) fail(`a body of ${body?.length ?? 0} bytes where the header announced ${head.body}`)
     if (head.type === 'store') {
@@ -556,6 +585,8 @@ export function responseBodyMax(req: ShareRequest): number {
       return RECORD_LIMITS.sealedBytes
     case 'audit':
       return Math.min(req.leaves, MAX_AUDIT_LEAVES) * LEAF_SIZE
+    case 'repairs':
+      return MAX_UPDATES_BYTES
     default:
       return 0
   }
