@@ -81,7 +81,19 @@ export interface DelegationDeps {
   readonly termMs?: number
 }
 
-export class RepairDelegation {
+/** What the app sees of repair while its tab is closed (Layr.delegation). */
+export interface DelegationApi {
+  /** The grant in force on this device for this vault, or undefined. */
+  status(): DelegationStatus | undefined
+  /** Grants the host `peer` repair of every file (DelegationError when it refuses or cannot be reached). */
+  grant(peer: string): Promise<DelegationStatus>
+  /** Withdraws the grant. */
+  revoke(): Promise<void>
+  /** Picks up the host's repairs and renews the grant; undefined without a grant. */
+  sync(): Promise<PickupReport | undefined>
+}
+
+export class RepairDelegation implements DelegationApi {
   readonly #now: () => number
   #busy: Promise<unknown> = Promise.resolve()
 
@@ -218,9 +230,11 @@ export class RepairDelegation {
     if (res.status !== 'ok') throw new DelegationError(`The host did not withdraw the grant (${res.status}: ${res.message}).`)
   }
 
+  /** The kept grant's capability, if it is this vault's (another vault's grant on this device is not ours to use). */
   #capability(s: StoredDelegation): RepairCapability | undefined {
     try {
-      return decodeStored(s.capability)
+      const cap = decodeStored(s.capability)
+      return equal(cap.owner, this.deps.vault().ownerPublicKey) ? cap : undefined
     } catch {
       return undefined
     }
