@@ -10,11 +10,32 @@ import { DEFAULT_LEASE_MS } from '../../core/lease/index.ts'
 import { Vault } from '../../core/vault/index.ts'
 import { LEAF_SIZE, merkleRoot } from '../../core/merkle/index.ts'
 import { shareKey } from '../../core/pipeline/index.ts'
-import { equal } from '../../core/bytes.ts'
+import { equal, toHex } from '../../core/bytes.ts'
 import { patternBytes } from '../../testing/corruptors.ts'
 import { MemoryShareStore } from '../../adapters/storage/memory.ts'
-import { DelegationRefusedError, MAX_DELEGATION_MS, newDelegateKey, signDelegation, type Delegation } from '../../core/repair/capability.ts'
-import { AUTH_WINDOW_MS, authorize, delegateSignRenew, delegateStoreSigner, signDelete, signRenew, storeMessage, type DelegateKey } from './auth.ts'
+import {
+  DelegationRefusedError,
+  encodeCapability,
+  makeCapability,
+  MAX_DELEGATION_MS,
+  newDelegateKey,
+  signDelegation,
+  type Delegation,
+} from '../../core/repair/capability.ts'
+import { DelegatedRepairs, MemoryGrantStore } from '../../transfer/delegated.ts'
+import {
+  AUTH_WINDOW_MS,
+  authorize,
+  delegateSignRenew,
+  delegateStoreSigner,
+  signDelegate,
+  signDelete,
+  signReadRepairs,
+  signRenew,
+  signUndelegate,
+  storeMessage,
+  type DelegateKey,
+} from './auth.ts'
 import { ShareHost } from './host.ts'
 import { decodeRequest, encodeRequest, type ShareRequest } from './messages.ts'
 
@@ -64,7 +85,7 @@ describe('a host honours a repair delegate', () => {
     const wire = decodeRequest(encodeRequest(req))
     expect(wire).toEqual(req)
     expect(await host.serve(wire, { peer: 'repairer' })).toEqual({ status: 'ok' })
-    const rec = await store.record((await import('../../core/bytes.ts')).toHex(s.key))
+    const rec = await store.record(toHex(s.key))
     expect(rec?.owners.map((c) => equal(c.owner, owner.ownerPublicKey))).toEqual([true])
     // The owner's renewal finds it as its own.
     const renewed = await host.serve({ type: 'renew', keys: [s.key], ...signRenew(owner, [s.key], HOST, { lease: DEFAULT_LEASE_MS, now: NOW + 1 }) })
@@ -152,5 +173,49 @@ describe('a host honours a repair delegate', () => {
     )
     expect(err).toBeInstanceOf(DelegationRefusedError)
     expect(err?.name).toBe('DelegationRefusedError')
+  })
+})
+
+describe('a host takes a grant of repair only from the owner it names', () => {
+  async function repairHost() {
+    const grants = new MemoryGrantStore()
+    const clock = { now: NOW }
+    const repairs = new DelegatedRepairs({ net: undefined as never, store: grants, lostAfterMs: 0, now: () => clock.now })
+    const host = new ShareHost(new MemoryShareStore(), HOST, 64 * LEAF_SIZE, { now: () => clock.now, repairs })
+    return { host, grants, clock }
+  }
+
+  it('keeps a grant signed by its owner, forgets it on undelegate, and answers repairs only to the owner', async () => {
+    const { host, grants } = await repairHost()
+    const owner = await Vault.create()
+    const stranger = await Vault.create()
+    const cap = encodeCapability(makeCapability(owner, [], 'all', NOW + DAY))
+    const grant = (signer: Vault, bytes = cap, at = NOW, to = HOST): ShareRequest =>
+      decodeRequest(encodeRequest({ type: 'delegate', ...signDelegate(signer, bytes, to, at), capability: bytes }))
+    // Signed by another vault than the capability's owner.
+    expect((await host.serve(grant(stranger))).status).toBe('unauthorized')
+    // Signed for another host, or long ago.
+    expect((await host.serve(grant(owner, cap, NOW, '12D3KooWOther'))).status).toBe('unauthorized')
+    expect((await host.serve(grant(owner, cap, NOW - AUTH_WINDOW_MS - 1))).status).toBe('unauthorized')
+    // Malformed, and an ended delegation.
+    expect((await host.serve(grant(owner, new Uint8Array([1, 2, 3])))).status).toBe('bad-request')
+    const ended = encodeCapability(makeCapability(owner, [], 'all', NOW - 1))
+    expect(await host.serve(grant(owner, ended))).toMatchObject({ status: 'unauthorized', message: expect.stringMatching(/ended/) })
+    expect(grants.grants.size).toBe(0)
+    expect(await host.serve(grant(owner))).toEqual({ status: 'ok' })
+    expect([...grants.grants.keys()]).toEqual([owner.ownerId])
+    // Another owner cannot read this owner's updates, nor withdraw its grant.
+    expect((await host.serve({ type: 'repairs', ...signReadRepairs(stranger, HOST, NOW), owner: owner.ownerPublicKey })).status).toBe('unauthorized')
+    expect((await host.serve({ type: 'undelegate', ...signUndelegate(stranger, HOST, NOW), owner: owner.ownerPublicKey })).status).toBe('unauthorized')
+    const read = await host.serve({ type: 'repairs', ...signReadRepairs(owner, HOST, NOW) })
+    expect(read.status === 'ok' && read.bytes).toEqual(new Uint8Array([0x80]))
+    expect(await host.serve({ type: 'undelegate', ...signUndelegate(owner, HOST, NOW) })).toEqual({ status: 'ok' })
+    expect(grants.grants.size).toBe(0)
+  })
+
+  it('a host that does not repair for others says so', async () => {
+    const { host } = await setup()
+    const owner = await Vault.create()
+    expect((await host.serve({ type: 'repairs', ...signReadRepairs(owner, HOST, NOW) })).status).toBe('not-found')
   })
 })
