@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { makePolicy } from '../core/index.ts'
 import { equal, fromHex, toHex } from '../core/bytes.ts'
 import { LEAF_SIZE } from '../core/merkle/index.ts'
+import { DEFAULT_LEASE_MS, PENDING_LEASE_MS } from '../core/lease/index.ts'
 import { Vault } from '../core/vault/index.ts'
 import { decodeCapability, newDelegateKey } from '../core/repair/capability.ts'
 import { encodeUpdates, signUpdate } from '../core/repair/holders-update.ts'
@@ -66,8 +67,14 @@ describe('delegated repair on the grid', () => {
     const lost = lostShare.holders[0]!
     g.breakPeer(lost)
 
+    // Backups are stored under a short lease the owner renews; the owner is away, so the repairer renews it.
+    const keptHolder = m.segments[0]!.shares[0]!
+    const claimEnd = async () =>
+      (await g.peer(keptHolder.holders[0]!).shares.record(toHex(keptHolder.key)))?.owners.find((c) => equal(c.owner, owner.ownerPublicKey))?.expires
+    expect(await claimEnd()).toBe(g.now + PENDING_LEASE_MS)
     const report = await repairs.round()
     expect(report.skipped).toEqual([])
+    expect(await claimEnd()).toBe(g.now + DEFAULT_LEASE_MS)
     expect(report.placed).toBeGreaterThanOrEqual(1)
     // The new holder keeps the share as the owner's (so the owner's renewals and deletes work on it).
     const kept = decodeCapability(grants.grants.get(owner.ownerId)!.capability)

@@ -9,12 +9,14 @@
  *
  * What it changed is kept per file as one cumulative holders update (core/repair/holders-update.ts),
  * signed by the delegate, which the owner's tab reads with a `repairs` request on its next sync.
- * Its own copy of the layout follows its moves, so later rounds audit the new holders. A new grant
+ * Its own copy of the layout follows its moves, so later rounds audit the new holders. Daily it
+ * also renews the owner's leases at every holder, under the delegation, so an owner away for longer
+ * than a lease keeps its files while the grant lasts. A new grant
  * from the owner (sent after the owner adopted the updates) replaces the layout and clears them.
  */
 import { toHex } from '../core/bytes.ts'
 import { hostPreference, recordAudit, recordOnline, type HostReputation } from '../core/audit/index.ts'
-import { DEFAULT_LEASE_MS } from '../core/lease/index.ts'
+import { DEFAULT_LEASE_MS, MAX_RENEW_KEYS } from '../core/lease/index.ts'
 import {
   decodeCapability,
   DelegationRefusedError,
@@ -24,7 +26,8 @@ import {
   type RepairCapability,
 } from '../core/repair/capability.ts'
 import { decodeUpdates, encodeUpdates, signUpdate, type HoldersUpdate, type SignedUpdate } from '../core/repair/holders-update.ts'
-import { delegateStoreSigner } from '../net/share/auth.ts'
+import { delegateSignRenew, delegateStoreSigner, type DelegateKey } from '../net/share/auth.ts'
+
 import type { RepairService } from '../net/share/handlers/types.ts'
 import type { PeerNetwork } from '../ports/peer-network.ts'
 import { auditFile, shareChecks } from './audit.ts'
@@ -65,6 +68,11 @@ export interface DelegatedRepairOptions {
   readonly leaseMs?: number
   /** How long a holder has to answer an audit. */
   readonly auditDeadlineMs?: number
+  /**
+   * How often the owner's leases on its delegated shares are renewed, under the delegation, at
+   * their holders (default daily): an owner away longer than a lease keeps its files.
+   */
+  readonly renewEveryMs?: number
   readonly now?: () => number
   readonly log?: (message: string) => void
 }
@@ -86,6 +94,8 @@ interface Grant {
 export class DelegatedRepairs implements RepairService {
   readonly #grants = new Map<string, Grant>()
   readonly #reputation = new Map<string, HostReputation>()
+  /** When each owner's leases were last renewed here. */
+  readonly #renewed = new Map<string, number>()
   readonly #now: () => number
   #loaded: Promise<void> | undefined
   #running: Promise<RoundReport> | undefined
@@ -160,7 +170,8 @@ export class DelegatedRepairs implements RepairService {
         skipped.push({ owner, reason: err.message })
         continue
       }
-      const signer = delegateStoreSigner({ owner: g.cap.owner, seed: g.cap.delegateSeed, delegation: g.cap.delegation })
+      const key: DelegateKey = { owner: g.cap.owner, seed: g.cap.delegateSeed, delegation: g.cap.delegation }
+      const signer = delegateStoreSigner(key)
       for (const layout of g.cap.files) {
         files++
         const fileId = toHex(layout.fileId)
@@ -192,8 +203,28 @@ export class DelegatedRepairs implements RepairService {
           skipped.push({ owner, fileId, reason: `${(err as Error).name}: ${(err as Error).message}` })
         }
       }
+      if (this.#grants.get(owner) === g && this.#now() - (this.#renewed.get(owner) ?? -Infinity) >= (this.options.renewEveryMs ?? 24 * 3600_000)) {
+        await this.#renew(key, g.cap.files)
+        this.#renewed.set(owner, this.#now())
+      }
     }
     return { files, placed, unplaced, skipped }
+  }
+
+  /** Renews the owner's leases at every holder of its delegated shares, signed by the delegate (an unreachable holder is tried next time). */
+  async #renew(key: DelegateKey, layouts: readonly FileLayout[]): Promise<void> {
+    const byHolder = new Map<string, Uint8Array[]>()
+    for (const f of layouts)
+      for (const seg of f.segments) for (const sh of seg.shares) for (const h of sh.holders.slice(0, 1)) byHolder.set(h, [...(byHolder.get(h) ?? []), sh.key])
+    const lease = this.options.leaseMs ?? DEFAULT_LEASE_MS
+    for (const [holder, keys] of byHolder) {
+      for (let i = 0; i < keys.length; i += MAX_RENEW_KEYS) {
+        const part = keys.slice(i, i + MAX_RENEW_KEYS)
+        await this.options.net
+          .request(holder, { type: 'renew', keys: part, ...delegateSignRenew(key, part, holder, { lease, now: this.#now() }) }, { timeoutMs: 15_000 })
+          .catch(() => undefined)
+      }
+    }
   }
 
   #learn(layout: FileLayout, audit: Awaited<ReturnType<typeof auditFile>>): void {
