@@ -31,6 +31,10 @@ export interface HostSettings {
   readonly http: string
   /** Keep and dial private addresses; undefined: decide from the bootstrap addresses. */
   readonly privateNetwork: boolean | undefined
+  /** How often delegated files are audited and repaired (ms); 0: this host takes no repair grants. */
+  readonly repairEvery: number
+  /** How long a holder of a delegated file may be unreachable before its shares are rebuilt elsewhere (ms). */
+  readonly repairLostAfter: number
 }
 
 export interface HostConfig extends HostSettings {
@@ -48,6 +52,9 @@ export const DEFAULT_SETTINGS: HostSettings = {
   price: 0,
   http: '127.0.0.1:4012',
   privateNetwork: undefined,
+  repairEvery: 3600_000,
+  // As the owner's own default (core/repair DEFAULT_LOST_AFTER_MS): tabs come back with their data.
+  repairLostAfter: 7 * 24 * 3600_000,
 }
 
 const UNITS: Record<string, number> = {
@@ -99,6 +106,16 @@ function checkAddrs(addrs: readonly string[], what: string): void {
   }
 }
 
+const DURATION_UNITS: Record<string, number> = { '': 1, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3600_000, d: 86_400_000 }
+
+/** "30s", "10m", "6h", "7d", "1500" (ms) → ms. */
+export function parseDuration(text: string, what: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text)
+  const unit = m ? DURATION_UNITS[m[2]!.toLowerCase()] : undefined
+  if (!m || unit === undefined) throw new HostConfigError(`${what} must be a duration such as 30s, 10m, 6h or 7d, got "${text}".`)
+  return Math.floor(Number(m[1]) * unit)
+}
+
 function price(text: string, what: string): number {
   const n = Number(text)
   if (!Number.isSafeInteger(n) || n < 0) throw new HostConfigError(`${what} must be a whole number of stroops, got "${text}".`)
@@ -118,6 +135,10 @@ export const USAGE = `Usage: npm run host -- [options]   (or: node --import tsx 
   --price STROOPS       asking price per GiB per 30 days; kept for payments, not charged yet (LAYR_HOST_PRICE)
   --http HOST:PORT      /health, /metrics, /status.json ('' for none; default 127.0.0.1:4012; LAYR_HOST_HTTP)
   --private-network B   keep and dial private addresses (default: true when the relays are private; LAYR_PRIVATE_NETWORK)
+  --repair-every T      audit and repair files owners delegated to this host this often, e.g. 1h (default 1h;
+                        0 takes no repair grants; LAYR_HOST_REPAIR_EVERY)
+  --repair-lost-after T rebuild a delegated share once its holder has been unreachable this long (default 7d;
+                        LAYR_HOST_REPAIR_LOST_AFTER)
 
 Settings given once are kept in DIR/host.json; later starts need only --data.`
 
@@ -134,6 +155,8 @@ function fromArgv(argv: readonly string[]): Source & { help?: boolean } {
     '--price': 'price',
     '--http': 'http',
     '--private-network': 'privateNetwork',
+    '--repair-every': 'repairEvery',
+    '--repair-lost-after': 'repairLostAfter',
   }
   const out: Source & { help?: boolean } = {}
   for (let i = 0; i < argv.length; i++) {
@@ -163,6 +186,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Source {
     ['price', 'LAYR_HOST_PRICE'],
     ['http', 'LAYR_HOST_HTTP'],
     ['privateNetwork', 'LAYR_PRIVATE_NETWORK'],
+    ['repairEvery', 'LAYR_HOST_REPAIR_EVERY'],
+    ['repairLostAfter', 'LAYR_HOST_REPAIR_LOST_AFTER'],
   ]
   const out: Source = {}
   for (const [key, name] of pick) if (env[name] !== undefined && env[name]!.trim() !== '') out[key] = env[name]
@@ -179,6 +204,8 @@ function apply(base: HostSettings, src: Source, where: string): HostSettings {
   if (src.price !== undefined) s.price = price(src.price, `${where} price`)
   if (src.http !== undefined) s.http = src.http.trim()
   if (src.privateNetwork !== undefined) s.privateNetwork = bool(src.privateNetwork, `${where} private-network`)
+  if (src.repairEvery !== undefined) s.repairEvery = parseDuration(src.repairEvery, `${where} repair-every`)
+  if (src.repairLostAfter !== undefined) s.repairLostAfter = parseDuration(src.repairLostAfter, `${where} repair-lost-after`)
   return s
 }
 
@@ -189,7 +216,7 @@ export function settingsFromFile(json: unknown, file: string): Partial<HostSetti
   const out: Record<string, unknown> = {}
   const strings = (k: string) => Array.isArray(j[k]) && (j[k] as unknown[]).every((x) => typeof x === 'string')
   for (const k of ['listen', 'announce', 'bootstrap']) if (strings(k)) out[k] = j[k]
-  for (const k of ['quota', 'keepFree', 'price']) if (Number.isSafeInteger(j[k]) && (j[k] as number) >= 0) out[k] = j[k]
+  for (const k of ['quota', 'keepFree', 'price', 'repairEvery', 'repairLostAfter']) if (Number.isSafeInteger(j[k]) && (j[k] as number) >= 0) out[k] = j[k]
   if (typeof j.http === 'string') out.http = j.http
   if (typeof j.privateNetwork === 'boolean') out.privateNetwork = j.privateNetwork
   return out as Partial<HostSettings>

@@ -9,7 +9,13 @@
  *   DATA/identity.key            libp2p private key (peer id), mode 0600
  *   DATA/webrtc-direct-cert.json the WebRTC Direct certificate, so the address (certhash) holds across restarts
  *   DATA/store/                  shares and records (fs.ts, fs-records.ts)
+ *   DATA/grants/                 owners' repair grants and the holders updates made under them (grants.ts)
  *   DATA/lock                    the pid of the host using this directory
+ *
+ * Unless started with --repair-every 0, it repairs for owners who granted it repair
+ * (src/transfer/delegated.ts): every --repair-every it audits their delegated files and rebuilds
+ * shares whose holders failed or have been away longer than --repair-lost-after, signing stores
+ * with the grant's delegate key; owners' tabs pick up the new holders on their next sync.
  *
  * Like a tab, it drops ended leases (ShareHost.expire) 10 s after start and about hourly.
  * Stopping (SIGINT/SIGTERM) first stops taking requests, lets those under way finish, then
@@ -35,6 +41,9 @@ import { openFsShareStore, type FsShareStore } from '../src/adapters/storage/fs.
 import { openFsRecordStore, type FsRecordStore } from '../src/adapters/storage/fs-records.ts'
 import { HostConfigError, settingsFromFile, type HostConfig, type HostSettings } from './config.ts'
 import { createHostNode, type HostNode } from './p2p.ts'
+import { openFsGrantStore } from './grants.ts'
+import { libp2pNetwork } from '../src/net/peer-network.ts'
+import { DelegatedRepairs } from '../src/transfer/delegated.ts'
 import type { PeerNode } from '../src/net/node.ts'
 
 /** Streams one peer may have open to this host at once (as a tab's host). */
@@ -255,7 +264,22 @@ export async function startHost(config: HostConfig, options: StartHostOptions = 
     if (!certificate && hostNode.certificate()) await writeFileAtomic(certFile, JSON.stringify(hostNode.certificate()))
 
     const peerId = node.peerId.toString()
-    const host = new ShareHost(shares, peerId, config.quota, { records, describe: () => ({ kind: 'server', persistent: true }) })
+    const repairs =
+      config.repairEvery > 0
+        ? new DelegatedRepairs({
+            net: libp2pNetwork(node),
+            store: await openFsGrantStore(join(config.dataDir, 'grants')),
+            lostAfterMs: config.repairLostAfter,
+            log,
+          })
+        : undefined
+    await repairs?.load()
+    const repairTotals = { rounds: 0, placed: 0 }
+    const host = new ShareHost(shares, peerId, config.quota, {
+      records,
+      describe: () => ({ kind: 'server', persistent: true }),
+      ...(repairs ? { repairs } : {}),
+    })
     // Requests under way, so that a stop lets them finish.
     const inflight = new Set<Promise<void>>()
     await node.handle(
@@ -278,6 +302,21 @@ export async function startHost(config: HostConfig, options: StartHostOptions = 
     )
     expiry.start()
     cleanups.push(async () => expiry.stop())
+    if (repairs) {
+      const loop = periodic(
+        async () => {
+          const r = await repairs.round()
+          repairTotals.rounds++
+          repairTotals.placed += r.placed
+          if (r.files > 0) log(`host: repair round: ${r.files} delegated file(s), ${r.placed} share(s) placed, ${r.unplaced} unplaced`)
+          for (const s of r.skipped) log(`host: repair skipped ${s.owner.slice(0, 12)}…${s.fileId ? ` file ${s.fileId.slice(0, 8)}…` : ''}: ${s.reason}`)
+        },
+        { firstMs: Math.min(config.repairEvery, 30_000), everyMs: config.repairEvery },
+      )
+      loop.start()
+      // Stopped first (cleanups run in reverse): no repair starts while the stores close.
+      cleanups.push(async () => loop.stop())
+    }
 
     const startedAt = Date.now()
     const multiaddrs = (): string[] => node.getMultiaddrs().map(String)
@@ -303,6 +342,9 @@ export async function startHost(config: HostConfig, options: StartHostOptions = 
         ['layr_host_deleted_total', 'counter', 'Signed deletes carried out.', c.deleted],
         ['layr_host_renewed_total', 'counter', 'Lease renewals accepted.', c.renewed],
         ['layr_host_expired_total', 'counter', 'Shares dropped because their leases ended.', c.expired],
+        ['layr_host_repair_grants', 'gauge', 'Owners who granted this host repair of their files.', repairs ? (await repairs.owners()).length : 0],
+        ['layr_host_repair_rounds_total', 'counter', 'Repair rounds over delegated files.', repairTotals.rounds],
+        ['layr_host_repair_placed_total', 'counter', 'Shares of delegated files rebuilt and placed on new hosts.', repairTotals.placed],
         ['layr_host_refused_total', 'counter', 'Requests refused (quota, bad request, unauthorized, not found).', c.refused],
       ]
       return gauges.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('')

@@ -46,6 +46,16 @@ import {
 } from '../net/share/messages.ts'
 // §18 is the network's too: the owner's deadline lives with the owner's audit.
 import { AUDIT_DEADLINE_MS } from '../transfer/audit.ts'
+import {
+  delegatedMessage,
+  delegatePublicKey,
+  delegationMessage,
+  MAX_CAPABILITY_BYTES,
+  MAX_DELEGATION_MS,
+  scopeDigest,
+  signDelegation,
+} from './repair/capability.ts'
+import { delegateStoreSigner } from '../net/share/auth.ts'
 
 // ---------------------------------------------------------------------------------------------
 // The document: its constants table and its vectors.
@@ -803,6 +813,7 @@ describe('FORMAT.md itself', () => {
         'example-file',
         'share-auth',
         'audit',
+        'delegation',
       ].sort(),
     )
   })
@@ -1201,6 +1212,82 @@ describe('§17 the share protocol', () => {
       body: v.size,
     })
     expect(header.toString('hex')).toBe(v.storeHeader)
+  })
+})
+
+describe('§17 repair delegation', () => {
+  interface DelegationVector {
+    secret: string
+    delegateSeed: string
+    delegate: string
+    fileId: string
+    expires: number
+    scopeAll: string
+    scopeFiles: string
+    delegationMessage: string
+    delegationSignature: string
+    delegatedStoreMessage: string
+    delegatedStoreSignature: string
+    delegatedStoreHeader: string
+  }
+  const d = vector<DelegationVector>('delegation')
+  const a = vector<{ key: string; root: string; size: number; lease: number; time: number; host: string }>('share-auth')
+
+  it("lists the delegation's constants", () => {
+    expect(C.num('MAX_DELEGATION_MS')).toBe(MAX_DELEGATION_MS)
+    expect(C.num('MAX_CAPABILITY_BYTES')).toBe(MAX_CAPABILITY_BYTES)
+  })
+
+  it('Layr builds and signs the delegation, the delegated store and its header', async () => {
+    const vault = await Vault.fromSecret(hex(d.secret))
+    expect(hexOf(delegatePublicKey(hex(d.delegateSeed)))).toBe(d.delegate)
+    expect(hexOf(scopeDigest('all'))).toBe(d.scopeAll)
+    expect(hexOf(scopeDigest([hex(d.fileId)]))).toBe(d.scopeFiles)
+    const delegation = signDelegation(vault, hex(d.delegate), [hex(d.fileId)], d.expires)
+    expect(hexOf(delegationMessage(vault.ownerPublicKey, hex(d.delegate), d.expires, delegation.scope))).toBe(d.delegationMessage)
+    expect(hexOf(delegation.signature)).toBe(d.delegationSignature)
+    const inner = storeMessage(hex(a.key), a.size, a.lease, a.time, a.host)
+    expect(hexOf(delegatedMessage(vault.ownerPublicKey, delegation, inner))).toBe(d.delegatedStoreMessage)
+    const signed = delegateStoreSigner({ owner: vault.ownerPublicKey, seed: hex(d.delegateSeed), delegation })(hex(a.key), a.size, a.host, {
+      lease: a.lease,
+      now: a.time,
+    })
+    expect(hexOf(signed.signature)).toBe(d.delegatedStoreSignature)
+    const head = encodeRequest({ type: 'store', key: hex(a.key), root: hex(a.root), ...signed, bytes: new Uint8Array(a.size) }).head
+    expect(hexOf(head)).toBe(d.delegatedStoreHeader)
+    expect(decodeRequestHead(hex(d.delegatedStoreHeader))).toMatchObject({ type: 'store', delegation: { expires: d.expires } })
+  })
+
+  it('the independent implementation builds the same messages, signatures and header', () => {
+    const keys = vaultKeys(hex(d.secret))
+    const scopeCtx = C.bytes('DELEGATION_SCOPE_CONTEXT')
+    const sha = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest()
+    expect(sha(cat(scopeCtx, Buffer.of(0))).toString('hex')).toBe(d.scopeAll)
+    const scope = sha(cat(scopeCtx, Buffer.of(1), hex(d.fileId)))
+    expect(scope.toString('hex')).toBe(d.scopeFiles)
+    expect(edPublic(hex(d.delegateSeed)).toString('hex')).toBe(d.delegate)
+    const msg = cat(C.bytes('DELEGATION_CONTEXT'), keys.ownerPublicKey, hex(d.delegate), u64be(d.expires), scope)
+    expect(msg.toString('hex')).toBe(d.delegationMessage)
+    const sig = edSign(keys.signingSeed, msg)
+    expect(sig.toString('hex')).toBe(d.delegationSignature)
+    const store = cat(C.bytes('STORE_CONTEXT'), hex(a.key), u64be(a.size), u64be(a.lease), u64be(a.time), Buffer.from(a.host, 'utf8'))
+    const delegated = cat(C.bytes('DELEGATED_CONTEXT'), sha(msg), store)
+    expect(delegated.toString('hex')).toBe(d.delegatedStoreMessage)
+    const dsig = edSign(hex(d.delegateSeed), delegated)
+    expect(dsig.toString('hex')).toBe(d.delegatedStoreSignature)
+    expect(edVerify(keys.ownerPublicKey, msg, sig)).toBe(true)
+    const header = cborEncode({
+      type: 'store',
+      key: hex(a.key),
+      root: hex(a.root),
+      lease: a.lease,
+      owner: keys.ownerPublicKey,
+      time: a.time,
+      signature: dsig,
+      body: a.size,
+      delegation: { delegate: hex(d.delegate), expires: d.expires, scope, signature: sig },
+    })
+    expect(header.toString('hex')).toBe(d.delegatedStoreHeader)
   })
 })
 

@@ -11,6 +11,7 @@ import type { LedgerChoice, LedgerNetwork } from '../ports/ledger.ts'
 import type { SignOptions, WalletError, WalletNetwork, WalletState } from '../ports/wallet.ts'
 import type { PaymentQuote, PayDecision } from '../transfer/pay.ts'
 import type { EscrowState, WindowState } from '../pay/status.ts'
+import type { DelegationApi } from './delegation.ts'
 
 export type { BackupProgress, PipelineProgress, NetworkStatus, RepairProgress }
 export type { LedgerChoice, LedgerNetwork, SignOptions, WalletError, WalletNetwork, WalletState }
@@ -461,6 +462,8 @@ export interface Layr {
   readonly ledger: LedgerApi
   readonly wallet: WalletApi
   readonly payments: PaymentsApi
+  /** Repair while this tab is closed: a Node host granted a repair capability (layr/delegation.ts). */
+  readonly delegation: DelegationApi
   /** Encrypts, codes and places `file`, then saves its manifest locally and on the network. */
   backup(file: File | Blob, options?: BackupJobOptions & { name?: string }): Promise<FileEntry>
   /** Backups that were interrupted (reload, crash), oldest first. */

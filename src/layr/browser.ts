@@ -10,6 +10,7 @@ import { loadStoredVault, saveStoredVault } from '../adapters/local/vault-store.
 import { loadSettings, saveSettings } from '../adapters/local/settings-store.ts'
 import { loadHealth, saveHealth } from '../adapters/local/health-store.ts'
 import { loadReputation, saveReputation } from '../adapters/local/reputation-store.ts'
+import { loadDelegation, saveDelegation } from '../adapters/local/delegation-store.ts'
 import { workerEncoder } from '../adapters/encoding/worker-encoder.ts'
 import { net } from '../net/runtime.ts'
 import type { Layr } from './api.ts'
@@ -61,6 +62,7 @@ export function openLayr(options: OpenOptions = {}): Promise<Layr> {
         settings: { load: () => loadSettings(), save: (s) => saveSettings(s) },
         health: { load: () => loadHealth(), save: (h) => saveHealth(h) },
         reputation: { load: () => loadReputation(), save: (r) => saveReputation(r) },
+        delegation: { load: () => loadDelegation(), save: (d) => saveDelegation(d) },
         ...(options.maintenance ? { maintenance: options.maintenance } : {}),
         peers: browserPeers,
         encoder: () => workerEncoder(),

@@ -20,6 +20,7 @@ import { FileNotFoundError, ManifestRepository } from '../manifests/repository.t
 import type { LayrParts } from './parts.ts'
 import { periodic } from './services.ts'
 import { Maintenance } from './maintenance.ts'
+import { RepairDelegation, type StoredDelegation } from './delegation.ts'
 import { auditsToCatch, leavesPerAudit, passChance, scoreOf, isDisqualified } from '../core/audit/index.ts'
 import { DEFAULT_SHARE_SIZE } from '../core/segment/index.ts'
 import { LEAF_SIZE } from '../core/merkle/index.ts'
@@ -128,6 +129,7 @@ class LayrClient implements Layr {
   readonly ledger: LedgerApi
   readonly wallet: WalletApi
   readonly payments: PaymentsApi
+  readonly delegation: RepairDelegation
   /** The Ledger of the current setting, made once per network. */
   #ledgerOf: { readonly key: string; readonly ledger: Promise<Ledger> } | undefined
   /** The Wallet for the current ledger, made once per network. */
@@ -160,6 +162,13 @@ class LayrClient implements Layr {
         const { revealAudited } = await import('../transfer/pay.ts')
         await revealAudited(this.#revealParts(book, await this.#net()), fileId, passed)
       },
+    })
+    let grant: StoredDelegation | undefined
+    this.delegation = new RepairDelegation({
+      vault: () => this.#requireVault(),
+      manifests: () => this.#manifests(),
+      net: () => this.#net(),
+      kept: parts.delegation ?? { load: () => grant, save: (d) => (grant = d) },
     })
     const tickMs = this.#maintenance.timing.tickMs
     this.#loop = periodic(() => this.#maintenance.tick(), { firstMs: Math.min(20_000, tickMs), everyMs: tickMs })
@@ -872,6 +881,8 @@ class LayrClient implements Layr {
     // Every record is signed by this vault's key (checked); one that does not open (a newer
     // manifest version) is left out of the list rather than stopping the others.
     await this.#manifests().sync(await this.#net())
+    // What a repair host did while this tab was closed (a failure is kept in delegation.status()).
+    await this.delegation.sync().catch(() => undefined)
     return this.files()
   }
 

@@ -19,6 +19,7 @@ import type { Ledger, LedgerNetwork } from '../ports/ledger.ts'
 import type { Wallet, WalletNetwork } from '../ports/wallet.ts'
 import type { EscrowBook } from '../ports/escrow-book.ts'
 import type { HostPricing } from '../net/share/payments.ts'
+import type { StoredDelegation } from './delegation.ts'
 
 /** Where the vault is kept on this device: the recovery text, or its passphrase-locked record. */
 export interface VaultStore {
@@ -64,6 +65,8 @@ export interface LayrParts {
   readonly health: Kept<Map<string, FileHealth>>
   /** What this owner knows of each host it audits. */
   readonly reputation: Kept<Map<string, HostReputation>>
+  /** The repair grant of this device (layr/delegation.ts); kept in memory when absent. */
+  readonly delegation?: Kept<StoredDelegation | undefined>
   /** How often audits and repair run (tests shorten it). */
   readonly maintenance?: Partial<MaintenanceTiming>
   readonly peers: PeerRuntime

@@ -15,6 +15,7 @@ import { formatDuration } from '../ui/format.ts'
 import { PassphraseDraft } from './passphrase.svelte.ts'
 import type { LedgerChoice } from '../ports/ledger.ts'
 import { describeLedger } from './wallet.svelte.ts'
+import { DelegationState } from './delegation.svelte.ts'
 
 export class SettingsState {
   readonly #layr: Layr
@@ -81,10 +82,13 @@ export class SettingsState {
   readonly maxPriceChanged = $derived(this.maxPriceText.trim() !== this.savedMaxPriceText)
   /** What one check asks and catches, from the facade's figures. */
   readonly auditFigures: string
+  /** Repair while this tab is closed (a host's grant). */
+  readonly delegation: DelegationState
 
   constructor(layr: Layr, adoptVault: (text: string) => Promise<void>) {
     this.#layr = layr
     this.#adoptVault = adoptVault
+    this.delegation = new DelegationState(layr)
     this.k = this.savedK = layr.settings.k
     this.n = this.savedN = layr.settings.n
     this.lostHours = this.savedLostHours = lostAfterHours(layr.settings.lostAfterMs)

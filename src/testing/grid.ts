@@ -11,7 +11,7 @@ import { utf8 } from '../core/bytes.ts'
 import { MemoryShareStore } from '../adapters/storage/memory.ts'
 import { MemoryRecordStore } from '../adapters/storage/memory-records.ts'
 import { NetworkTimeoutError, PeerUnreachableError } from '../net/errors.ts'
-import { ShareHost } from '../net/share/host.ts'
+import { ShareHost, type RepairService } from '../net/share/host.ts'
 import type { HostLimits } from '../net/share/accounting.ts'
 import type { HostPaymentOptions } from '../net/share/payments.ts'
 import {
@@ -53,13 +53,18 @@ export class Grid {
     for (let i = 0; i < count; i++) this.add(`peer-${i}`, options)
   }
 
-  add(id: string, options: { quota?: number; limits?: Partial<Omit<HostLimits, 'quota'>>; payments?: HostPaymentOptions } = {}): GridPeer {
+  /** `repairs`: the peer repairs for others under owners' grants (a Node host's DelegatedRepairs). */
+  add(
+    id: string,
+    options: { quota?: number; limits?: Partial<Omit<HostLimits, 'quota'>>; payments?: HostPaymentOptions; repairs?: RepairService } = {},
+  ): GridPeer {
     const shares = new MemoryShareStore()
     const records = new MemoryRecordStore()
     const host = new ShareHost(shares, id, options.quota ?? 64 * 1024 * 1024, {
       records,
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.payments ? { payments: options.payments } : {}),
+      ...(options.repairs ? { repairs: options.repairs } : {}),
       now: () => this.now,
     })
     const peer = { id, host, shares, records }

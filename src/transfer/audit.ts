@@ -14,7 +14,7 @@
  *             rebuilt only once it has been away for longer than the wait (core/repair).
  */
 import { NONCE_SIZE, checkAudit, isDisqualified, leavesPerAudit, type HostReputation } from '../core/audit/index.ts'
-import type { FileManifest } from '../core/index.ts'
+import type { RepairLayout } from './repair.ts'
 import { LEAF_SIZE } from '../core/merkle/index.ts'
 import type { ShareCheck } from '../core/repair/index.ts'
 import type { PeerNetwork } from '../ports/peer-network.ts'
@@ -122,7 +122,7 @@ export interface FileAudit {
  */
 export async function auditFile(
   net: PeerNetwork,
-  manifest: FileManifest,
+  manifest: RepairLayout,
   options: AuditOptions & { readonly concurrency?: number; readonly onProgress?: (e: FileAuditProgress) => void } = {},
 ): Promise<FileAudit> {
   const results = manifest.segments.map((seg) => seg.shares.map((): AuditResult | undefined => undefined))
@@ -151,7 +151,7 @@ export async function auditFile(
  * holder, or a disqualified holder is failed; an offline holder is offline since the time its
  * reputation says it was last found away (or now).
  */
-export function shareChecks(manifest: FileManifest, audit: FileAudit, reputation: (peer: string) => HostReputation | undefined, now: number): ShareCheck[][] {
+export function shareChecks(manifest: RepairLayout, audit: FileAudit, reputation: (peer: string) => HostReputation | undefined, now: number): ShareCheck[][] {
   return manifest.segments.map((seg) =>
     seg.shares.map((sh): ShareCheck => {
       const peer = sh.holders[0]

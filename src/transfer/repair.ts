@@ -17,11 +17,11 @@
  * keeps its old holder, and the result says how many could not be placed.
  */
 import { DEFAULT_LEASE_MS } from '../core/lease/index.ts'
-import { LayrError, createReedSolomon, merkleRoot, type FileManifest, type RedundancyPolicy, type ShareEntry } from '../core/index.ts'
+import { LayrError, createReedSolomon, merkleRoot, type FileManifest, type RedundancyPolicy } from '../core/index.ts'
 import { equal, toHex } from '../core/bytes.ts'
 import { fileSpread, fileVerdict, type ShareCheck } from '../core/repair/index.ts'
-import type { Vault } from '../core/vault/index.ts'
-import { signStore } from '../net/share/auth.ts'
+import { Vault } from '../core/vault/index.ts'
+import { ownerStoreSigner, type StoreSigner } from '../net/share/auth.ts'
 import type { PeerNetwork } from '../ports/peer-network.ts'
 import { findHosts } from './hosts.ts'
 import { fetchFromHolders } from './restore.ts'
@@ -80,6 +80,26 @@ export interface RepairResult {
   readonly stale: ReadonlyArray<{ readonly peer: string; readonly key: Uint8Array }>
 }
 
+/**
+ * What repair needs of a file: its segments' share sizes and shares (index, key, root, holders).
+ * A manifest is one; so is a repair capability's layout (core/repair/capability.ts), which has no
+ * key: a host given repair rebuilds and re-places shares with this and a delegate's signer.
+ */
+export interface RepairLayout {
+  readonly segments: readonly {
+    readonly index: number
+    readonly shareSize: number
+    readonly shares: readonly LayoutShare[]
+  }[]
+}
+
+interface LayoutShare {
+  readonly index: number
+  readonly key: Uint8Array
+  readonly root: Uint8Array
+  readonly holders: readonly string[]
+}
+
 /** The manifest with repaired shares at their new holders (applied to whatever revision is current). */
 export function applyRepair(m: FileManifest, moves: ReadonlyMap<string, string>): FileManifest {
   return {
@@ -94,8 +114,13 @@ export function applyRepair(m: FileManifest, moves: ReadonlyMap<string, string>)
   }
 }
 
-export async function repairFile(net: PeerNetwork, vault: Vault, manifest: FileManifest, options: RepairOptions): Promise<RepairResult> {
+/**
+ * `signer`: the owner's vault, or a StoreSigner (a delegate's, net/share/auth.ts): stores are the
+ * only thing repair signs. Deletes of stale shares are the caller's, after the new revision is saved.
+ */
+export async function repairFile(net: PeerNetwork, signer: Vault | StoreSigner, manifest: RepairLayout, options: RepairOptions): Promise<RepairResult> {
   const { policy, checks, onProgress, signal } = options
+  const sign = signer instanceof Vault ? ownerStoreSigner(signer) : signer
   const verdict = fileVerdict(checks, policy, options.now, options.lostAfterMs)
   // Segments that must be repaired (below the threshold, or "Repair now"), then, once a repair runs
   // at all, every other segment with a lost share that can be rebuilt: one revision fixes the file.
@@ -132,7 +157,7 @@ export async function repairFile(net: PeerNetwork, vault: Vault, manifest: FileM
       .filter((p) => !taken(p) && !failedHosts.has(p) && (room.get(p) ?? 0) >= size)
       .sort((a, b) => (given.get(a) ?? 0) - (given.get(b) ?? 0) || preference(b) - preference(a))
   /** Stores the share on the best candidate, trying the next on failure: its new holder, or why none took it. */
-  const place = async (entry: ShareEntry, bytes: Uint8Array, taken: (p: string) => boolean): Promise<{ peer: string } | { reason: string }> => {
+  const place = async (entry: LayoutShare, bytes: Uint8Array, taken: (p: string) => boolean): Promise<{ peer: string } | { reason: string }> => {
     let reason = 'no host with room that holds no other share of this segment'
     for (let tries = 0; tries < 4; tries++) {
       const peer = candidates(taken, bytes.length)[0]
@@ -143,7 +168,7 @@ export async function repairFile(net: PeerNetwork, vault: Vault, manifest: FileM
           type: 'store',
           key: entry.key,
           root: entry.root,
-          ...signStore(vault, entry.key, bytes.length, peer, { lease: options.lease ?? DEFAULT_LEASE_MS }),
+          ...sign(entry.key, bytes.length, peer, { lease: options.lease ?? DEFAULT_LEASE_MS }),
           bytes,
         } as const
         const res = await net.request(peer, store, { timeoutMs: options.storeTimeoutMs ?? 60_000, ...(signal ? { signal } : {}) })
@@ -163,7 +188,7 @@ export async function repairFile(net: PeerNetwork, vault: Vault, manifest: FileM
   const rs = createReedSolomon(policy.k, policy.n)
   const fetch = fetchFromHolders(net, signal)
   /** One share's bytes from `holders`, if they come back whole and match its root. */
-  const fetchChecked = async (index: number, sh: ShareEntry, size: number, holders: readonly string[]): Promise<Uint8Array | undefined> => {
+  const fetchChecked = async (index: number, sh: LayoutShare, size: number, holders: readonly string[]): Promise<Uint8Array | undefined> => {
     await options.throttle?.(size, signal)
     const ref = { segmentIndex: index, shareIndex: sh.index, key: sh.key, root: sh.root, size, holders }
     const bytes = await fetch(ref).catch(() => {

@@ -9,7 +9,7 @@ import { Accounting, type HostLimits } from './accounting.ts'
 import type { ShareStore } from '../../ports/share-store.ts'
 import type { RecordStore } from '../../ports/record-store.ts'
 import type { RequestHead, RequestType, ShareRequest, ShareResponse } from './messages.ts'
-import type { Admission, Admitted, Handler, HostCounters, HostDescription, HostParts, RequestContext } from './handlers/types.ts'
+import type { Admission, Admitted, Handler, HostCounters, HostDescription, HostParts, RepairService, RequestContext } from './handlers/types.ts'
 import { stat } from './handlers/stat.ts'
 import { fetch } from './handlers/fetch.ts'
 import { audit } from './handlers/audit.ts'
@@ -19,10 +19,11 @@ import { recordGet, recordList, recordPut } from './handlers/records.ts'
 import { renew } from './handlers/renew.ts'
 import { offer } from './handlers/offer.ts'
 import { reveal } from './handlers/reveal.ts'
+import { delegate, repairs, undelegate } from './handlers/delegation.ts'
 import { HostPayments, type HostPaymentOptions, type HostPricing, type PaymentRefusedError } from './payments.ts'
 import { claimEnd } from '../../core/lease/index.ts'
 
-export type { HostCounters, HostDescription, RequestContext } from './handlers/types.ts'
+export type { HostCounters, HostDescription, RepairService, RequestContext } from './handlers/types.ts'
 export {
   AUTH_WINDOW_MS,
   deleteMessage,
@@ -50,6 +51,9 @@ const HANDLERS: { readonly [T in RequestType]: Handler<T> } = {
   'record-get': recordGet,
   offer,
   reveal,
+  delegate,
+  undelegate,
+  repairs,
 }
 
 export interface HostOptions {
@@ -67,6 +71,8 @@ export interface HostOptions {
    * tab installed as an app). Without it STAT says neither.
    */
   readonly describe?: () => HostDescription | Promise<HostDescription>
+  /** Repair for others under owners' grants (a Node host); without it the host takes no grants. */
+  readonly repairs?: RepairService
 }
 
 function refusal(err: unknown): ShareResponse {
@@ -93,6 +99,7 @@ export class ShareHost {
     this.payments = options.payments ? new HostPayments(options.payments) : undefined
     this.#parts = {
       payments: this.payments,
+      repairs: options.repairs,
       store: shares,
       records: options.records,
       accounting: this.accounting,
@@ -208,6 +215,10 @@ function headOf(req: ShareRequest): RequestHead {
   if (req.type === 'store') {
     const { bytes, ...rest } = req
     return { ...rest, body: bytes.length }
+  }
+  if (req.type === 'delegate') {
+    const { capability, ...rest } = req
+    return { ...rest, body: capability.length }
   }
   if (req.type === 'record-put') {
     const { sealed, ...record } = req.record

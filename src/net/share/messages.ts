@@ -18,7 +18,9 @@ import { RECORD_LIMITS, type ManifestRecord } from '../../core/records/index.ts'
 import { MAX_RENEW_KEYS } from '../../core/lease/index.ts'
 import { checkCborBounds, type CborBounds } from './cbor-bounds.ts'
 import { ProtocolError } from './errors.ts'
-import type { OwnerAuth } from './auth.ts'
+import type { OwnerAuth, SignedAuth } from './auth.ts'
+import { CapabilityError, MAX_CAPABILITY_BYTES, parseDelegation, delegationFields } from '../../core/repair/capability.ts'
+import { MAX_UPDATES_BYTES } from '../../core/repair/holders-update.ts'
 import { isAccountId } from '../../pay/strkey.ts'
 import type { HostKind } from '../../core/placement/index.ts'
 import type { RecordEntry } from '../../ports/record-store.ts'
@@ -56,13 +58,14 @@ export interface ByteRange {
 
 export type ShareRequest =
   /** `lease`: the term (ms) the owner asks the host to keep it for (core/lease), signed with the store. */
-  | ({ readonly type: 'store'; readonly key: Uint8Array; readonly root: Uint8Array; readonly lease: number; readonly bytes: Uint8Array } & OwnerAuth)
+  | ({ readonly type: 'store'; readonly key: Uint8Array; readonly root: Uint8Array; readonly lease: number; readonly bytes: Uint8Array } & SignedAuth)
   /** Extend the owner's leases on up to MAX_RENEW_KEYS shares to `lease` from now; answered with `leases`. */
-  | ({ readonly type: 'renew'; readonly keys: readonly Uint8Array[]; readonly lease: number } & OwnerAuth)
+  | ({ readonly type: 'renew'; readonly keys: readonly Uint8Array[]; readonly lease: number } & SignedAuth)
   | { readonly type: 'fetch'; readonly key: Uint8Array; readonly range?: ByteRange }
   /** Prove the share is held: the leaves `nonce` draws (core/audit), `leaves` of them, with their Merkle paths. */
   | { readonly type: 'audit'; readonly key: Uint8Array; readonly nonce: Uint8Array; readonly leaves: number }
-  | ({ readonly type: 'delete'; readonly key: Uint8Array } & OwnerAuth)
+  /** A delete carrying a repair delegation is decoded, and refused by the host (a delegation cannot delete). */
+  | ({ readonly type: 'delete'; readonly key: Uint8Array } & SignedAuth)
   | { readonly type: 'stat' }
   | { readonly type: 'record-put'; readonly record: ManifestRecord }
   | ({ readonly type: 'record-list' } & OwnerAuth)
@@ -75,14 +78,25 @@ export type ShareRequest =
   | ({ readonly type: 'offer'; readonly account: string; readonly claims: readonly string[]; readonly refund: string } & OwnerAuth)
   /** The nonce of window `window` of escrow `account`, and the share it locks: the host computes r and claims. */
   | { readonly type: 'reveal'; readonly account: string; readonly window: number; readonly nonce: Uint8Array; readonly key: Uint8Array }
+  /**
+   * The owner grants this host repair of its files (or replaces its grant): `capability` is an
+   * encoded repair capability (core/repair/capability.ts), sent as the body; signed by the owner
+   * for this host over its SHA-256. Only hosts that repair for others take it.
+   */
+  | ({ readonly type: 'delegate'; readonly capability: Uint8Array } & OwnerAuth)
+  /** The owner withdraws its grant: the host forgets the capability and its updates. */
+  | ({ readonly type: 'undelegate' } & OwnerAuth)
+  /** The owner asks for the holders updates the host made under its grant; answered with a body (core/repair/holders-update.ts). */
+  | ({ readonly type: 'repairs' } & OwnerAuth)
 
 export type RequestType = ShareRequest['type']
 
 /** A request as its header frame carries it: the data it will send is only announced (`body`). */
 export type RequestHead =
   | (Omit<Extract<ShareRequest, { type: 'store' }>, 'bytes'> & { readonly body: number })
+  | (Omit<Extract<ShareRequest, { type: 'delegate' }>, 'capability'> & { readonly body: number })
   | { readonly type: 'record-put'; readonly record: Omit<ManifestRecord, 'sealed'>; readonly body: number }
-  | Exclude<ShareRequest, { type: 'store' } | { type: 'record-put' }>
+  | Exclude<ShareRequest, { type: 'store' } | { type: 'record-put' } | { type: 'delegate' }>
 
 export type ErrorStatus =
   | 'not-found'
@@ -239,6 +253,17 @@ function auth(r: Rec): OwnerAuth {
   return { owner: bytes(r.owner, 'owner', 32, 32), time: uint(r.time, 'time'), signature: bytes(r.signature, 'signature', 64, 64) }
 }
 
+/** The owner's signature, or a delegate's with its delegation (store, renew; delete, to refuse it). */
+function signedAuth(r: Rec): SignedAuth {
+  if (r.delegation === undefined) return auth(r)
+  try {
+    return { ...auth(r), delegation: parseDelegation(r.delegation) }
+  } catch (err) {
+    if (err instanceof CapabilityError) fail(err.message.replace(/\.$/, ''))
+    throw err
+  }
+}
+
 function recordHead(v: unknown): Omit<ManifestRecord, 'sealed'> {
   const r = map(v, 'record')
   only(r, ['owner', 'fileId', 'revision', 'signature'])
@@ -275,8 +300,9 @@ function withoutSealed(r: ManifestRecord): Omit<ManifestRecord, 'sealed'> {
   return { owner: r.owner, fileId: r.fileId, revision: r.revision, signature: r.signature }
 }
 
-function authFields(a: OwnerAuth): OwnerAuth {
-  return { owner: a.owner, time: a.time, signature: a.signature }
+function authFields(a: SignedAuth): SignedAuth {
+  const base = { owner: a.owner, time: a.time, signature: a.signature }
+  return a.delegation ? { ...base, delegation: delegationFields(a.delegation) } : base
 }
 
 export function encodeRequest(req: ShareRequest): Encoded {
@@ -306,6 +332,11 @@ export function encodeRequest(req: ShareRequest): Encoded {
       return { head: encode({ type: 'offer', account: req.account, claims: [...req.claims], refund: req.refund, ...authFields(req) }) }
     case 'reveal':
       return { head: encode({ type: 'reveal', account: req.account, window: req.window, nonce: req.nonce, key: req.key }) }
+    case 'delegate':
+      return { head: encode({ type: 'delegate', ...authFields(req), body: req.capability.length }), body: req.capability }
+    case 'undelegate':
+    case 'repairs':
+      return { head: encode({ type: req.type, ...authFields(req) }) }
   }
 }
 
@@ -314,20 +345,20 @@ export function decodeRequestHead(frame: Uint8Array): RequestHead {
   if (r.type !== 'offer' && frame.length > HEADER_LIMITS.request) fail(`a ${frame.length}-byte header, over the ${HEADER_LIMITS.request}-byte limit`)
   switch (r.type) {
     case 'store':
-      only(r, ['type', 'key', 'root', 'lease', 'owner', 'time', 'signature', 'body'])
+      only(r, ['type', 'key', 'root', 'lease', 'owner', 'time', 'signature', 'delegation', 'body'])
       return {
         type: 'store',
         key: bytes(r.key, 'key', 32, 32),
         root: bytes(r.root, 'root', 32, 32),
         lease: uint(r.lease, 'lease'),
-        ...auth(r),
+        ...signedAuth(r),
         body: uint(r.body, 'body', MAX_SHARE_SIZE),
       }
     case 'renew': {
-      only(r, ['type', 'keys', 'lease', 'owner', 'time', 'signature'])
+      only(r, ['type', 'keys', 'lease', 'owner', 'time', 'signature', 'delegation'])
       if (!Array.isArray(r.keys) || r.keys.length < 1 || r.keys.length > MAX_RENEW_KEYS) fail(`keys must be a list of 1 to ${MAX_RENEW_KEYS}`)
       const keys = r.keys.map((k) => bytes(k, 'key', 32, 32))
-      return { type: 'renew', keys, lease: uint(r.lease, 'lease'), ...auth(r) }
+      return { type: 'renew', keys, lease: uint(r.lease, 'lease'), ...signedAuth(r) }
     }
     case 'fetch': {
       only(r, ['type', 'key', 'range'])
@@ -350,8 +381,8 @@ export function decodeRequestHead(frame: Uint8Array): RequestHead {
         leaves: positive(r.leaves, 'leaves', MAX_AUDIT_LEAVES),
       }
     case 'delete':
-      only(r, ['type', 'key', 'owner', 'time', 'signature'])
-      return { type: 'delete', key: bytes(r.key, 'key', 32, 32), ...auth(r) }
+      only(r, ['type', 'key', 'owner', 'time', 'signature', 'delegation'])
+      return { type: 'delete', key: bytes(r.key, 'key', 32, 32), ...signedAuth(r) }
     case 'stat':
       only(r, ['type'])
       return { type: 'stat' }
@@ -379,6 +410,13 @@ export function decodeRequestHead(frame: Uint8Array): RequestHead {
         nonce: bytes(r.nonce, 'nonce', 32, 32),
         key: bytes(r.key, 'key', 32, 32),
       }
+    case 'delegate':
+      only(r, ['type', 'owner', 'time', 'signature', 'body'])
+      return { type: 'delegate', ...auth(r), body: positive(r.body, 'body', MAX_CAPABILITY_BYTES) }
+    case 'undelegate':
+    case 'repairs':
+      only(r, ['type', 'owner', 'time', 'signature'])
+      return { type: r.type, ...auth(r) }
     default:
       return fail(`unknown request type "${String(r.type)}"`)
   }
@@ -386,11 +424,16 @@ export function decodeRequestHead(frame: Uint8Array): RequestHead {
 
 /** The length of the body a request announced, or undefined when it carries none. */
 export function requestBodyLength(head: RequestHead): number | undefined {
-  return head.type === 'store' || head.type === 'record-put' ? head.body : undefined
+  return head.type === 'store' || head.type === 'record-put' || head.type === 'delegate' ? head.body : undefined
 }
 
 /** The whole request, once its announced body has arrived. */
 export function withRequestBody(head: RequestHead, body: Uint8Array | undefined): ShareRequest {
+  if (head.type === 'delegate') {
+    if (!body || body.length !== head.body) fail(`a body of ${body?.length ?? 0} bytes where the header announced ${head.body}`)
+    const { body: _, ...rest } = head
+    return { ...rest, capability: body }
+  }
   if (head.type === 'store' || head.type === 'record-put') {
     if (!body || body.length !== head.body) fail(`a body of ${body?.length ?? 0} bytes where the header announced ${head.body}`)
     if (head.type === 'store') {
@@ -558,6 +601,8 @@ export function responseBodyMax(req: ShareRequest): number {
       return RECORD_LIMITS.sealedBytes
     case 'audit':
       return Math.min(req.leaves, MAX_AUDIT_LEAVES) * LEAF_SIZE
+    case 'repairs':
+      return MAX_UPDATES_BYTES
     default:
       return 0
   }

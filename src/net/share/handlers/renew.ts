@@ -11,7 +11,7 @@ import type { Handler } from './types.ts'
  */
 export const renew: Handler<'renew'> = {
   async handle(req, _ctx, parts) {
-    const why = checkAuth(req, renewMessage(req.keys, req.lease, req.time, parts.peerId), parts.now())
+    const why = checkAuth(req, renewMessage(req.keys, req.lease, req.time, parts.peerId), parts.now(), 'renew')
     if (why) return { status: 'unauthorized', message: why }
     const until = leaseEnd(parts.now(), req.lease)
     const leases: number[] = []

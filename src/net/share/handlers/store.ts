@@ -22,7 +22,7 @@ export const store: Handler<'store'> = {
       return { status: 'bad-request', message: `A share must be a whole number of ${LEAF_SIZE}-byte leaves.` }
     }
     if (!equal(await shareKey(root), key)) return { status: 'bad-request', message: 'The share key is not derived from its root.' }
-    const why = checkAuth(head, storeMessage(key, size, head.lease, head.time, parts.peerId), parts.now())
+    const why = checkAuth(head, storeMessage(key, size, head.lease, head.time, parts.peerId), parts.now(), 'store')
     if (why) return { status: 'unauthorized', message: why }
     // A priced host stores only for owners whose escrow it accepted and can still claim from.
     if (parts.payments?.priced && (await parts.payments.openOffers(owner, parts.now())).length === 0) {

@@ -10,6 +10,20 @@ import type { Accounting, Reservation } from '../accounting.ts'
 import type { HostPayments } from '../payments.ts'
 import type { Interim, RequestHead, RequestType, ShareRequest, ShareResponse } from '../messages.ts'
 import type { HostKind } from '../../../core/placement/index.ts'
+import type { RepairCapability } from '../../../core/repair/capability.ts'
+
+/**
+ * What a host that repairs for others does with grants (a Node host: transfer/delegated.ts). The
+ * handlers have checked the owner's signature and the capability before calling it.
+ */
+export interface RepairService {
+  /** Keeps (or replaces) the owner's grant; `via` is the peer that sent it. */
+  grant(cap: RepairCapability, via: string): Promise<void>
+  /** Forgets the owner's grant and updates; false when there was none. */
+  revoke(owner: Uint8Array): Promise<boolean>
+  /** The owner's holders updates, encoded (core/repair/holders-update.ts encodeUpdates). */
+  updates(owner: Uint8Array): Promise<Uint8Array>
+}
 
 export interface HostCounters {
   stored: number
@@ -31,6 +45,8 @@ export interface HostParts {
   readonly accounting: Accounting
   /** Price, payout account, accepted escrows and claims; undefined: the host is free and takes no escrow. */
   readonly payments: HostPayments | undefined
+  /** Repair for others (grants, updates); undefined: this host takes no grants. */
+  readonly repairs: RepairService | undefined
   /** This host's peer id: what owners' signatures are bound to. */
   readonly peerId: string
   readonly counters: HostCounters
