@@ -5,6 +5,7 @@
  * addresses, quota and price). Pure: reading and writing the file is host.ts's job.
  */
 import { multiaddr } from '@multiformats/multiaddr'
+import { isAccountId } from '../src/pay/strkey.ts'
 
 export class HostConfigError extends Error {
   override readonly name = 'HostConfigError'
@@ -23,10 +24,16 @@ export interface HostSettings {
   /** Disk space the host never fills (a put that would go below it is refused as over-quota). */
   readonly keepFree: number
   /**
-   * Asking price in stroops per GiB per 30 days. Kept, shown in /metrics, not yet announced or
-   * charged: payments are not part of the host yet.
+   * Price in stroops per GiB per 30 days (a GiB-month); 0: hosts for free. With a payout account,
+   * STAT announces it and stores need an owner's funded escrow (src/net/share/payments.ts).
    */
   readonly price: number
+  /** The Stellar account (G…) escrows pay; '' for none (then the host is free whatever its price). */
+  readonly payout: string
+  /** The ledger escrows are checked on: '' for the first relay's own /ledger, 'testnet', or a Horizon URL. */
+  readonly ledger: string
+  /** The network passphrase of a custom Horizon (the local ledger's and testnet's are known). */
+  readonly ledgerPassphrase: string
   /** host:port of the HTTP side (/health, /metrics, /status.json); '' for none. */
   readonly http: string
   /** Keep and dial private addresses; undefined: decide from the bootstrap addresses. */
@@ -50,6 +57,9 @@ export const DEFAULT_SETTINGS: HostSettings = {
   quota: 10 * GiB,
   keepFree: 1 * GiB,
   price: 0,
+  payout: '',
+  ledger: '',
+  ledgerPassphrase: '',
   http: '127.0.0.1:4012',
   privateNetwork: undefined,
   repairEvery: 3600_000,
@@ -132,7 +142,10 @@ export const USAGE = `Usage: npm run host -- [options]   (or: node --import tsx 
   --bootstrap LIST      relays: multiaddrs with /p2p/<id> or http(s) URLs of relays (LAYR_BOOTSTRAP)
   --quota SIZE          space offered to others, e.g. 50GiB (default 10GiB; LAYR_HOST_QUOTA)
   --keep-free SIZE      disk space never filled (default 1GiB; LAYR_HOST_KEEP_FREE)
-  --price STROOPS       asking price per GiB per 30 days; kept for payments, not charged yet (LAYR_HOST_PRICE)
+  --price STROOPS       price per GiB per 30 days, in stroops (10,000,000 = 1 XLM); 0: free (LAYR_HOST_PRICE)
+  --payout G...         the Stellar account escrows pay; needed for a price to count (LAYR_HOST_PAYOUT)
+  --ledger URL          where escrows are checked: '' the first relay's /ledger (default), testnet, or a Horizon URL (LAYR_HOST_LEDGER)
+  --ledger-passphrase P the network passphrase of a custom Horizon (LAYR_HOST_LEDGER_PASSPHRASE)
   --http HOST:PORT      /health, /metrics, /status.json ('' for none; default 127.0.0.1:4012; LAYR_HOST_HTTP)
   --private-network B   keep and dial private addresses (default: true when the relays are private; LAYR_PRIVATE_NETWORK)
   --repair-every T      audit and repair files owners delegated to this host this often, e.g. 1h (default 1h;
@@ -153,6 +166,9 @@ function fromArgv(argv: readonly string[]): Source & { help?: boolean } {
     '--quota': 'quota',
     '--keep-free': 'keepFree',
     '--price': 'price',
+    '--payout': 'payout',
+    '--ledger': 'ledger',
+    '--ledger-passphrase': 'ledgerPassphrase',
     '--http': 'http',
     '--private-network': 'privateNetwork',
     '--repair-every': 'repairEvery',
@@ -184,6 +200,9 @@ function fromEnv(env: NodeJS.ProcessEnv): Source {
     ['quota', 'LAYR_HOST_QUOTA'],
     ['keepFree', 'LAYR_HOST_KEEP_FREE'],
     ['price', 'LAYR_HOST_PRICE'],
+    ['payout', 'LAYR_HOST_PAYOUT'],
+    ['ledger', 'LAYR_HOST_LEDGER'],
+    ['ledgerPassphrase', 'LAYR_HOST_LEDGER_PASSPHRASE'],
     ['http', 'LAYR_HOST_HTTP'],
     ['privateNetwork', 'LAYR_PRIVATE_NETWORK'],
     ['repairEvery', 'LAYR_HOST_REPAIR_EVERY'],
@@ -202,6 +221,9 @@ function apply(base: HostSettings, src: Source, where: string): HostSettings {
   if (src.quota !== undefined) s.quota = parseBytes(src.quota, `${where} quota`)
   if (src.keepFree !== undefined) s.keepFree = parseBytes(src.keepFree, `${where} keep-free`)
   if (src.price !== undefined) s.price = price(src.price, `${where} price`)
+  if (src.payout !== undefined) s.payout = src.payout.trim()
+  if (src.ledger !== undefined) s.ledger = src.ledger.trim()
+  if (src.ledgerPassphrase !== undefined) s.ledgerPassphrase = src.ledgerPassphrase
   if (src.http !== undefined) s.http = src.http.trim()
   if (src.privateNetwork !== undefined) s.privateNetwork = bool(src.privateNetwork, `${where} private-network`)
   if (src.repairEvery !== undefined) s.repairEvery = parseDuration(src.repairEvery, `${where} repair-every`)
@@ -218,6 +240,7 @@ export function settingsFromFile(json: unknown, file: string): Partial<HostSetti
   for (const k of ['listen', 'announce', 'bootstrap']) if (strings(k)) out[k] = j[k]
   for (const k of ['quota', 'keepFree', 'price', 'repairEvery', 'repairLostAfter']) if (Number.isSafeInteger(j[k]) && (j[k] as number) >= 0) out[k] = j[k]
   if (typeof j.http === 'string') out.http = j.http
+  for (const k of ['payout', 'ledger', 'ledgerPassphrase']) if (typeof j[k] === 'string') out[k] = j[k]
   if (typeof j.privateNetwork === 'boolean') out.privateNetwork = j.privateNetwork
   return out as Partial<HostSettings>
 }
@@ -234,6 +257,12 @@ export function resolveConfig(dataDir: string, stored: Partial<HostSettings>, ar
   checkAddrs(s.listen, 'The listen list')
   checkAddrs(s.announce, 'The announce list')
   for (const b of s.bootstrap) if (!/^https?:\/\//i.test(b)) checkAddrs([b], 'The bootstrap list')
+  if (s.payout !== '' && !isAccountId(s.payout)) throw new HostConfigError(`--payout must be a Stellar account id (G…), got "${s.payout}".`)
+  if (s.ledger !== '' && s.ledger !== 'testnet') {
+    if (!/^https?:\/\//i.test(s.ledger)) throw new HostConfigError(`--ledger must be '', testnet or a Horizon URL, got "${s.ledger}".`)
+    if (s.ledgerPassphrase === '')
+      throw new HostConfigError('A custom --ledger needs --ledger-passphrase (the network passphrase transactions are signed over).')
+  }
   if (s.http !== '' && !/^[^\s]+:\d{1,5}$/.test(s.http)) throw new HostConfigError(`--http must be host:port (or '' for none), got "${s.http}".`)
   return { ...s, dataDir }
 }

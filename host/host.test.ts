@@ -48,7 +48,7 @@ interface Proc {
   http: string
 }
 
-async function startHostProcess(dataDir: string, wsPort: number): Promise<Proc & { peerId: string; addr: string }> {
+async function startHostProcess(dataDir: string, wsPort: number, extra: string[] = []): Promise<Proc & { peerId: string; addr: string }> {
   const http = `127.0.0.1:${await freePort()}`
   const child = spawn(
     process.execPath,
@@ -68,6 +68,7 @@ async function startHostProcess(dataDir: string, wsPort: number): Promise<Proc &
       '0',
       '--private-network',
       'true',
+      ...extra,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
@@ -203,4 +204,51 @@ describe('the host process, killed or stopped mid-store', () => {
     expect(first.out.join('')).toContain('SIGTERM')
     await checkDisk(dataDir, acked)
   }, 60_000)
+})
+
+describe('a host with a price', () => {
+  it('announces its price and payout account in STAT, refuses a store without an escrow, and keeps its price across a restart', async () => {
+    const dataDir = join(dir, 'priced')
+    const wsPort = await freePort()
+    const payout = 'GAIRCEIRCEIRCEIRCEIRCEIRCEIRCEIRCEIRCEIRCEIRCEIRCEIRCF6M'
+    const first = await startHostProcess(dataDir, wsPort, [
+      '--price',
+      '10000000',
+      '--payout',
+      payout,
+      '--ledger',
+      'http://127.0.0.1:9',
+      '--ledger-passphrase',
+      'Test ; none',
+    ])
+    const c = await client()
+    try {
+      const stat = await shareRequest(c.node, first.addr, { type: 'stat' }, { timeoutMs: 5000 })
+      expect(stat.status).toBe('ok')
+      expect(stat.status === 'ok' && stat.stat).toMatchObject({ price: 10_000_000, account: payout, kind: 'server', persistent: true })
+      const s = await share()
+      const res = await shareRequest(
+        c.node,
+        first.addr,
+        { type: 'store', key: s.key, root: s.root, bytes: s.bytes, ...signStore(owner, s.key, s.bytes.length, first.peerId, { lease: LEASE }) },
+        { timeoutMs: 5000 },
+      )
+      expect(res.status).toBe('payment-required')
+      const metrics = await (await fetch(`http://${first.http}/metrics`)).text()
+      expect(metrics).toMatch(/^layr_host_price_stroops_per_gib_month 10000000$/m)
+    } finally {
+      first.child.kill('SIGTERM')
+      await exited(first.child)
+    }
+    // Restarted with only --data: the same price and payout account.
+    const again = await startHostProcess(dataDir, wsPort)
+    try {
+      await c.node.hangUp(peerIdFromString(again.peerId)).catch(() => undefined)
+      const stat = await shareRequest(c.node, again.addr, { type: 'stat' }, { timeoutMs: 5000 })
+      expect(stat.status === 'ok' && stat.stat).toMatchObject({ price: 10_000_000, account: payout })
+    } finally {
+      again.child.kill('SIGTERM')
+      await exited(again.child)
+    }
+  }, 90_000)
 })

@@ -33,6 +33,8 @@ import type { PrivateKey, Stream } from '@libp2p/interface'
 import { isPrivateIp } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { fetchBootstrap } from '../src/net/bootstrap.ts'
+import { openFsPaymentStore } from '../src/adapters/storage/fs-payments.ts'
+import { localNetwork, TESTNET, type LedgerNetwork } from '../src/ports/ledger.ts'
 import { ShareHost } from '../src/net/share/host.ts'
 import { serveShareStream } from '../src/net/share/libp2p.ts'
 import { SHARE_PROTOCOL } from '../src/net/share/messages.ts'
@@ -275,10 +277,21 @@ export async function startHost(config: HostConfig, options: StartHostOptions = 
         : undefined
     await repairs?.load()
     const repairTotals = { rounds: 0, placed: 0 }
+    // Being paid: a price counts only with a payout account; escrows are checked on the ledger.
+    const payments =
+      config.price > 0 && config.payout !== ''
+        ? {
+            store: await openFsPaymentStore(join(config.dataDir, 'payments.json')),
+            ledger: async () => (await import('../src/adapters/ledger/horizon.ts')).createHorizonLedger(hostLedger(config)),
+            pricing: { price: config.price, account: config.payout },
+          }
+        : undefined
+    if (config.price > 0 && !payments) log(`A price of ${config.price} stroops is set but no --payout account: this host stores for free.`)
     const host = new ShareHost(shares, peerId, config.quota, {
       records,
       describe: () => ({ kind: 'server', persistent: true }),
       ...(repairs ? { repairs } : {}),
+      ...(payments ? { payments } : {}),
     })
     // Requests under way, so that a stop lets them finish.
     const inflight = new Set<Promise<void>>()
@@ -331,7 +344,7 @@ export async function startHost(config: HostConfig, options: StartHostOptions = 
         ['layr_host_shares', 'gauge', 'Shares held.', used.shares],
         ['layr_host_records', 'gauge', 'Manifest records held.', r.records],
         ['layr_host_inflight_bytes', 'gauge', 'Announced store bodies not yet handled.', host.accounting.inflight],
-        ['layr_host_price_stroops_per_gib_month', 'gauge', 'Asking price per GiB per 30 days (kept; not charged yet).', config.price],
+        ['layr_host_price_stroops_per_gib_month', 'gauge', 'Price per GiB per 30 days (charged when a payout account is set).', payments ? config.price : 0],
         ['layr_host_connected_peers', 'gauge', 'Peers with an open connection.', node.getPeers().length],
         ['layr_host_connections', 'gauge', 'Open libp2p connections.', node.getConnections().length],
         ['layr_host_dht_routing_table_size', 'gauge', 'Peers in the kad-dht routing table.', dht.routingTable?.size ?? 0],
@@ -422,4 +435,16 @@ export async function startHost(config: HostConfig, options: StartHostOptions = 
     await cleanup()
     throw err
   }
+}
+
+/** The ledger a host checks escrows on: its first relay's own /ledger, testnet, or a Horizon it was given. */
+export function hostLedger(config: Pick<HostConfig, 'ledger' | 'ledgerPassphrase' | 'bootstrap'>): LedgerNetwork {
+  if (config.ledger === 'testnet') return TESTNET
+  if (config.ledger !== '') return { kind: 'custom', horizonUrl: config.ledger.replace(/\/+$/, ''), passphrase: config.ledgerPassphrase }
+  const relay = config.bootstrap.find((b) => /^https?:\/\//i.test(b))
+  if (!relay)
+    throw new HostConfigError(
+      'No relay URL to find the local ledger on: give --ledger (testnet or a Horizon URL), or a relay as an http(s) URL in --bootstrap.',
+    )
+  return localNetwork(new URL(relay).origin)
 }
