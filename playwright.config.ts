@@ -2,6 +2,7 @@ import { defineConfig } from '@playwright/test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CHROMIUM_ARGS } from './e2e/chromium-args.ts'
 
 // One relay per run on a free port (scripts/test.mjs picks it; a fixed fallback otherwise),
 // because a relay left over from a previous run can still hold a port.
@@ -27,16 +28,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: chromium,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-features=WebRtcHideLocalIpsWithMdns',
-      ],
+      args: [...CHROMIUM_ARGS],
     },
   },
   webServer: {

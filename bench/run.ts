@@ -33,17 +33,7 @@ import { createHttpServer } from '../relay/http.ts'
 import type { Figure } from './page/pipeline.ts'
 import { durability as durabilityBench } from './durability-bench.ts'
 import { lifecycle, RawChromium, watchLifecycle, type RawPage } from '../e2e/background.ts'
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-]
+import { CHROMIUM_ARGS } from '../e2e/chromium-args.ts'
 
 function print(f: Figure): void {
   console.log(JSON.stringify({ bench: f.bench, metric: f.metric, value: f.value, unit: f.unit, ...(f.target ? { target: f.target } : {}) }))
@@ -321,7 +311,7 @@ async function network(): Promise<void> {
     // Defaults, not this shell's LAYR_* settings (a LAYR_BOOTSTRAP would join another network).
     { ...p2pConfigFromEnv({}), keyFile: join(keyDir, 'relay-key') },
   )
-  const browser = await chromium.launch({ executablePath: process.env.LAYR_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const browser = await chromium.launch({ executablePath: process.env.LAYR_CHROMIUM ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS] })
   // The host tabs run in a Chromium of their own without Playwright, each in its own window and
   // profile, so that the hidden-host figures below can hide them for real (e2e/background.ts:
   // pages Playwright drives never go hidden). The owner stays a Playwright page.

@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { CHROMIUM_ARGS } from './chromium-args.ts'
 
 /** The little of the `ws` package (a dependency, untyped) this needs; Node 20 has no global WebSocket. */
 interface Ws {
@@ -28,18 +29,6 @@ interface Ws {
   close(): void
 }
 const { WebSocket } = createRequire(import.meta.url)('ws') as { WebSocket: new (url: string) => Ws }
-
-/** The flags of playwright.config.ts. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-]
 
 interface CdpMessage {
   readonly id?: number

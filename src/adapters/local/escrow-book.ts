@@ -1,6 +1,6 @@
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import type { DBSchema } from 'idb'
 import type { EscrowBook, EscrowEntry } from '../../ports/escrow-book.ts'
-import { StorageError } from '../../ports/share-store.ts'
+import { idbRunner } from './idb-run.ts'
 
 interface BookDB extends DBSchema {
   escrows: { key: string; value: EscrowEntry; indexes: { fileId: string } }
@@ -8,24 +8,7 @@ interface BookDB extends DBSchema {
 
 /** The owner's escrows in IndexedDB ('layr-files-escrows'): one entry per escrow an upload funded. */
 export async function openIdbEscrowBook(name = 'layr-escrows'): Promise<EscrowBook> {
-  let db: IDBPDatabase<BookDB> | undefined
-  const open = async (): Promise<IDBPDatabase<BookDB>> => {
-    try {
-      return (db ??= await openDB<BookDB>(name, 1, {
-        upgrade: (d) => d.createObjectStore('escrows', { keyPath: 'account' }).createIndex('fileId', 'fileId'),
-      }))
-    } catch (err) {
-      throw new StorageError(`Browser storage could not open the list of escrows: ${(err as Error).message}`)
-    }
-  }
-  const run = async <T>(doing: string, fn: (d: IDBPDatabase<BookDB>) => Promise<T>): Promise<T> => {
-    const d = await open()
-    try {
-      return await fn(d)
-    } catch (err) {
-      throw new StorageError(`Browser storage failed while ${doing}: ${(err as Error).message}`)
-    }
-  }
+  const run = idbRunner<BookDB>(name, 1, (d) => d.createObjectStore('escrows', { keyPath: 'account' }).createIndex('fileId', 'fileId'), 'the list of escrows')
   return {
     put: (e) => run('saving an escrow', async (d) => void (await d.put('escrows', e))),
     get: (account) => run('reading an escrow', (d) => d.get('escrows', account)),

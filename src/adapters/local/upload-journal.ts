@@ -1,6 +1,6 @@
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import type { DBSchema } from 'idb'
 import type { JournalEntry, UploadJournal } from '../../ports/upload-journal.ts'
-import { StorageError } from '../../ports/share-store.ts'
+import { idbRunner } from './idb-run.ts'
 
 interface JournalDB extends DBSchema {
   uploads: { key: string; value: JournalEntry }
@@ -8,22 +8,7 @@ interface JournalDB extends DBSchema {
 
 /** The upload journal in IndexedDB ('layr-uploads'): one entry per backup being placed. */
 export async function openIdbUploadJournal(name = 'layr-uploads'): Promise<UploadJournal> {
-  let db: IDBPDatabase<JournalDB> | undefined
-  const open = async (): Promise<IDBPDatabase<JournalDB>> => {
-    try {
-      return (db ??= await openDB<JournalDB>(name, 1, { upgrade: (d) => void d.createObjectStore('uploads', { keyPath: 'id' }) }))
-    } catch (err) {
-      throw new StorageError(`Browser storage could not open the list of backups in progress: ${(err as Error).message}`)
-    }
-  }
-  const run = async <T>(doing: string, fn: (d: IDBPDatabase<JournalDB>) => Promise<T>): Promise<T> => {
-    const d = await open()
-    try {
-      return await fn(d)
-    } catch (err) {
-      throw new StorageError(`Browser storage failed while ${doing}: ${(err as Error).message}`)
-    }
-  }
+  const run = idbRunner<JournalDB>(name, 1, (d) => void d.createObjectStore('uploads', { keyPath: 'id' }), 'the list of backups in progress')
   return {
     put: (e) => run('saving a backup in progress', async (d) => void (await d.put('uploads', e))),
     get: (id) => run('reading a backup in progress', (d) => d.get('uploads', id)),
