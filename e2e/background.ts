@@ -61,6 +61,8 @@ export class RawChromium {
     const dir = mkdtempSync(join(tmpdir(), 'layr-raw-chromium-'))
     const child = spawn(executable, [...CHROMIUM_ARGS, '--headless=new', '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'], {
       stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group, so that close() stops its renderers too, not only the browser process.
+      detached: true,
     })
     const url = await new Promise<string>((resolve, reject) => {
       let err = ''
@@ -119,10 +121,21 @@ export class RawChromium {
     this.#ws.close()
     if (this.#child.exitCode === null) {
       const exited = new Promise((r) => this.#child.once('exit', r))
-      this.#child.kill('SIGKILL')
+      // The whole group: a renderer still writing into the profile made the removal below fail
+      // with ENOTEMPTY once (a CI run).
+      try {
+        process.kill(-this.#child.pid!, 'SIGKILL')
+      } catch {
+        this.#child.kill('SIGKILL')
+      }
       await exited
     }
-    rmSync(this.#dir, { recursive: true, force: true })
+    // A temporary profile: retried while the last processes let go of it, and never a test failure.
+    try {
+      rmSync(this.#dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
+    } catch (err) {
+      console.warn(`could not remove ${this.#dir}: ${(err as Error).message}`)
+    }
   }
 }
 

@@ -100,6 +100,9 @@ test.describe('host tabs not in front', () => {
     test.setTimeout(180_000)
     const cover = await chromium!.cover(host)
     await host.evaluate(() => void Object.assign(window, { notReloaded: true }))
+    // Chromium freezes only a hidden page: wait until the cover has hidden it (a freeze asked for a
+    // moment too early was ignored once, and the page ran on).
+    await expect.poll(async () => (await lifecycle(host)).visibility, { timeout: 10_000 }).toBe('hidden')
     await host.setLifecycle('frozen')
     // Frozen for longer than its connections outlive silence: the relay's connection monitor
     // pings every 10 s, and the owner's too.
