@@ -158,9 +158,10 @@ class LayrClient implements Layr {
       ...(parts.maintenance ? { timing: parts.maintenance } : {}),
       audited: async (fileId, passed) => {
         const book = parts.escrows
-        if (!book || passed.size === 0 || (await book.list(fileId)).length === 0) return
+        const escrows = book && passed.size > 0 ? await book.list(fileId) : []
+        if (!book || escrows.length === 0) return
         const { revealAudited } = await import('../transfer/pay.ts')
-        await revealAudited(this.#revealParts(book, await this.#net()), fileId, passed)
+        await revealAudited(this.#revealParts(book, await this.#net()), escrows, passed)
       },
     })
     let grant: StoredDelegation | undefined
@@ -827,9 +828,10 @@ class LayrClient implements Layr {
     await renewLeases(net, vault, holdings, this.#settings.leaseMs).catch(() => {})
     await journal.done()
     // Pay on delivery: the hosts that charge can claim their first window now that a manifest names their shares.
-    if (this.parts.escrows && (await this.parts.escrows.list(toHex(manifest.fileId))).length > 0) {
+    const escrows = (await this.parts.escrows?.list(toHex(manifest.fileId)).catch(() => [])) ?? []
+    if (this.parts.escrows && escrows.length > 0) {
       const { revealDelivery } = await import('../transfer/pay.ts')
-      await revealDelivery(this.#revealParts(this.parts.escrows, net), toHex(manifest.fileId)).catch(() => {})
+      await revealDelivery(this.#revealParts(this.parts.escrows, net), escrows).catch(() => {})
     }
     const published = await manifests.publish(saved.record, net, signal ? { signal } : {})
     onProgress?.({ type: 'manifest:saved', copies: published.peers.length })

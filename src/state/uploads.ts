@@ -22,8 +22,6 @@ export interface UploadView {
   readonly settled: boolean
   /** Some planned hosts charge: what they cost, waiting for the owner to pay or choose free hosts. */
   readonly payment: PaymentQuote | undefined
-  /** What the owner chose, once asked. */
-  readonly paid: PayDecision | undefined
   /** Hosts that charge which this backup left out, and why (no wallet connected, or the owner chose free hosts). */
   readonly unpaid: { readonly hosts: number; readonly reason: 'no-wallet' | 'declined' } | undefined
 }
@@ -49,7 +47,6 @@ export class UploadTask {
   #entry: FileEntry | undefined
   #view: UploadView | undefined
   #payment: { quote: PaymentQuote; answer: (d: PayDecision) => void } | undefined
-  #paid: PayDecision | undefined
   #unpaid: UploadView['unpaid']
   onChange: () => void = () => {}
 
@@ -84,7 +81,6 @@ export class UploadTask {
       entry: this.#entry,
       settled: this.settled,
       payment: this.#payment?.quote,
-      paid: this.#paid,
       unpaid: this.#unpaid,
     })
   }
@@ -132,7 +128,6 @@ export class UploadTask {
     const asked = this.#payment
     if (!asked) return
     this.#payment = undefined
-    this.#paid = decision
     asked.answer(decision)
     this.#changed()
   }

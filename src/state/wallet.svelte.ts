@@ -135,7 +135,6 @@ export class WalletViewState {
   }
 
   async refreshBalance(): Promise<void> {
-    void this.refreshEscrows()
     const address = this.address
     if (!address) return
     try {

@@ -283,20 +283,25 @@ export async function revealWindow(p: RevealParts, entry: EscrowEntry, i: number
   return outcome
 }
 
-/** Pay on delivery: reveals window 0 of every escrow of a file whose manifest was just saved. */
-export async function revealDelivery(p: RevealParts, fileId: string, options: { signal?: AbortSignal } = {}): Promise<string[]> {
-  const entries = (await p.book.list(fileId)).filter((e) => e.offered && e.windows[0] && e.windows[0].revealedAt === undefined)
-  return Promise.all(entries.map((e) => revealWindow(p, e, 0, options)))
+/** Pay on delivery: reveals window 0 of every escrow (of a file whose manifest was just saved: `book.list(fileId)`). */
+export async function revealDelivery(p: RevealParts, escrows: readonly EscrowEntry[], options: { signal?: AbortSignal } = {}): Promise<string[]> {
+  const due = escrows.filter((e) => e.offered && e.windows[0] && e.windows[0].revealedAt === undefined)
+  return Promise.all(due.map((e) => revealWindow(p, e, 0, options)))
 }
 
 /**
- * Pay per audit: for each escrow of `fileId` whose host just passed an audit, reveals the first
+ * Pay per audit: for each of a file's escrows (`book.list(fileId)`) whose host just passed an audit, reveals the first
  * audit window that is due (its due time passed, its deadline not) and not yet revealed.
  */
-export async function revealAudited(p: RevealParts, fileId: string, passed: ReadonlySet<string>, options: { signal?: AbortSignal } = {}): Promise<number> {
+export async function revealAudited(
+  p: RevealParts,
+  escrows: readonly EscrowEntry[],
+  passed: ReadonlySet<string>,
+  options: { signal?: AbortSignal } = {},
+): Promise<number> {
   const now = Math.floor((p.now?.() ?? Date.now()) / 1000)
   let revealed = 0
-  for (const e of await p.book.list(fileId)) {
+  for (const e of escrows) {
     if (!e.offered || !passed.has(e.host)) continue
     const i = e.windows.findIndex((w, j) => j > 0 && w.revealedAt === undefined && w.due <= now && now <= w.deadline)
     if (i < 0) continue
